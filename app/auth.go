@@ -1,0 +1,110 @@
+package app
+
+import (
+	"context"
+	"slices"
+)
+
+// Instance roles.
+const (
+	RoleAdmin  = "admin"
+	RoleMember = "member"
+)
+
+// Workspace roles, strongest first.
+const (
+	WSOwner  = "owner"
+	WSAdmin  = "admin"
+	WSUser   = "user"
+	WSViewer = "viewer"
+)
+
+// Permission is what an operation on a workspace needs.
+type Permission string
+
+const (
+	PermRead   Permission = "read"   // search, list repos, read ciphertext
+	PermIndex  Permission = "index"  // create repos, upload and commit index sessions
+	PermManage Permission = "manage" // delete repos, manage members
+	PermOwn    Permission = "own"    // delete the workspace, transfer ownership
+)
+
+// workspacePerms is the one permission matrix for workspace roles.
+var workspacePerms = map[string][]Permission{
+	WSOwner:  {PermRead, PermIndex, PermManage, PermOwn},
+	WSAdmin:  {PermRead, PermIndex, PermManage},
+	WSUser:   {PermRead, PermIndex},
+	WSViewer: {PermRead},
+}
+
+// RoleAllows reports whether a workspace role grants perm.
+func RoleAllows(role string, perm Permission) bool {
+	return slices.Contains(workspacePerms[role], perm)
+}
+
+// ValidWorkspaceRole reports whether role is a workspace role.
+func ValidWorkspaceRole(role string) bool {
+	_, ok := workspacePerms[role]
+	return ok
+}
+
+// API key scopes.
+const (
+	ScopeSearchRead = "search:read"
+	ScopeReposWrite = "repos:write"
+	ScopeIndexWrite = "index:write"
+	ScopeAuditRead  = "audit:read"
+	ScopeAdmin      = "admin"
+)
+
+// Principal is who a request acts for, resolved by authentication.
+type Principal struct {
+	UserID    string
+	Email     string
+	Role      string   // instance role
+	Scopes    []string // nil: every scope the user has (interactive login)
+	Workspace string   // non-empty: credential restricted to this workspace
+	KeyID     string   // credential id (API key or session), for audit
+}
+
+// Allows reports whether the credential carries scope. Interactive logins
+// (nil Scopes) carry every scope; ScopeAdmin implies all others.
+func (p Principal) Allows(scope string) bool {
+	if p.Scopes == nil {
+		return true
+	}
+	return slices.Contains(p.Scopes, scope) || slices.Contains(p.Scopes, ScopeAdmin)
+}
+
+// IsAdmin reports whether the principal is an instance admin acting with
+// admin rights.
+func (p Principal) IsAdmin() bool { return p.Role == RoleAdmin && p.Allows(ScopeAdmin) }
+
+type ctxKey int
+
+const (
+	principalKey ctxKey = iota
+	requestIDKey
+)
+
+// WithPrincipal returns ctx carrying p.
+func WithPrincipal(ctx context.Context, p Principal) context.Context {
+	return context.WithValue(ctx, principalKey, p)
+}
+
+// PrincipalFrom returns the principal of ctx, if authenticated.
+func PrincipalFrom(ctx context.Context) (Principal, bool) {
+	p, ok := ctx.Value(principalKey).(Principal)
+	return p, ok && p.UserID != ""
+}
+
+// WithRequestID returns ctx carrying the request id.
+func WithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey, id)
+}
+
+// RequestIDFrom returns the request id of ctx or "".
+func RequestIDFrom(ctx context.Context) string {
+	s, _ := ctx.Value(requestIDKey).(string)
+	return s
+}

@@ -1,0 +1,336 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
+	"golang.org/x/term"
+
+	"github.com/optiq/optiq/app"
+	"github.com/optiq/optiq/extract"
+	"github.com/optiq/optiq/seal"
+	"github.com/optiq/optiq/web"
+)
+
+// indexSummary is what optiq index --json prints.
+type indexSummary struct {
+	Repo       string   `json:"repo"`
+	Files      int      `json:"files"`     // files in the repo after the commit
+	Uploaded   int      `json:"uploaded"`  // files sent in this run
+	Unchanged  int      `json:"unchanged"` // files the server already had
+	Removed    int      `json:"removed"`
+	Skipped    int      `json:"skipped"` // binary or huge
+	Bytes      int64    `json:"bytes"`   // bytes of source read for upload
+	Symbols    int      `json:"symbols"` // symbols extracted in this run
+	Seconds    float64  `json:"seconds"`
+	Generation int64    `json:"generation"`
+	Warnings   []string `json:"warnings,omitempty"`
+}
+
+type indexOptions struct {
+	maxFileSize int
+	workers     int
+	batchBytes  int
+	progress    io.Writer // nil: no progress bar
+	extractor   extract.Extractor
+}
+
+func newIndexCmd() *cobra.Command {
+	var repoName string
+	var asJSON bool
+	var maxSize int
+	c := &cobra.Command{
+		Use:   "index DIR --repo NAME",
+		Short: "Index a directory into a repository (only changed files are uploaded)",
+		Long: `Index the files under DIR into repo NAME: list files (git ls-files in a git
+work tree, else a walk honouring .gitignore), skip binary and huge files,
+extract symbols, encrypt content, signatures and docstrings with the repo key
+on this machine, upload in parallel batches and commit. Re-running uploads only
+changed files and removes deleted ones; an interrupted run changes nothing.`,
+		Args: exactArgs(1),
+	}
+	ws := workspaceFlag(c)
+	c.Flags().StringVar(&repoName, "repo", "", "repository name (required)")
+	c.Flags().BoolVar(&asJSON, "json", false, "print a JSON summary")
+	c.Flags().IntVar(&maxSize, "max-file-size", extract.DefaultMaxFileSize, "skip files larger than this many bytes")
+	c.RunE = func(c *cobra.Command, args []string) error {
+		if repoName == "" {
+			return usageError{errors.New("--repo is required (see optiq index --help)")}
+		}
+		cl, cfg, err := connect()
+		if err != nil {
+			return err
+		}
+		opts := indexOptions{maxFileSize: maxSize, extractor: newExtractor(c.Context())}
+		if f, ok := c.ErrOrStderr().(*os.File); ok && term.IsTerminal(int(f.Fd())) && !asJSON {
+			opts.progress = f
+		}
+		sum, err := indexRepo(c.Context(), cl, ws(cfg), repoName, args[0], opts)
+		if err != nil {
+			return err
+		}
+		for _, w := range sum.Warnings {
+			fmt.Fprintln(c.ErrOrStderr(), "warning:", w)
+		}
+		if asJSON {
+			return printJSON(c.OutOrStdout(), sum)
+		}
+		fmt.Fprintf(c.OutOrStdout(), "indexed %s: %d files (%d uploaded, %d unchanged, %d removed, %d skipped), %d symbols, %.1f MB in %.1fs\n",
+			sum.Repo, sum.Files, sum.Uploaded, sum.Unchanged, sum.Removed, sum.Skipped, sum.Symbols, float64(sum.Bytes)/1e6, sum.Seconds)
+		return nil
+	}
+	return c
+}
+
+// indexRepo runs the client side of the indexing protocol (DESIGN §3).
+func indexRepo(ctx context.Context, cl *web.Client, ws, repoName, dir string, o indexOptions) (indexSummary, error) {
+	start := time.Now()
+	sum := indexSummary{Repo: repoName}
+	if o.workers <= 0 {
+		o.workers = runtime.NumCPU()
+	}
+	if o.batchBytes <= 0 {
+		o.batchBytes = 8 << 20
+	}
+	if o.maxFileSize <= 0 {
+		o.maxFileSize = extract.DefaultMaxFileSize
+	}
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return sum, usageError{fmt.Errorf("%s is not a directory", dir)}
+	}
+	repo, err := cl.Repo(ctx, ws, repoName)
+	if err != nil {
+		return sum, err
+	}
+	rc, err := repoCipher(repo.Name, repo.ID, repo.KeyCheck)
+	if err != nil {
+		return sum, err
+	}
+	paths, err := extract.ListFiles(ctx, dir)
+	if err != nil {
+		return sum, err
+	}
+
+	// 1. Fingerprint every indexable file.
+	type entry struct {
+		path, fp string
+		skip     string
+	}
+	entries := make([]entry, len(paths))
+	var next atomic.Int64
+	g, gctx := errgroup.WithContext(ctx)
+	for range o.workers {
+		g.Go(func() error {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(paths) || gctx.Err() != nil {
+					return gctx.Err()
+				}
+				p := paths[i]
+				entries[i].path = p
+				if err := app.ValidatePath(p); err != nil {
+					entries[i].skip = "unsupported path"
+					continue
+				}
+				b, err := readLimited(filepath.Join(dir, filepath.FromSlash(p)), o.maxFileSize)
+				if err != nil {
+					entries[i].skip = err.Error()
+					continue
+				}
+				if reason := extract.SkipReason(p, b, o.maxFileSize); reason != "" {
+					entries[i].skip = reason
+					continue
+				}
+				entries[i].fp = rc.Fingerprint(p, b)
+			}
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return sum, err
+	}
+	manifest := make([]app.FileFingerprint, 0, len(entries))
+	for _, e := range entries {
+		if e.skip != "" {
+			sum.Skipped++
+			continue
+		}
+		manifest = append(manifest, app.FileFingerprint{Path: e.path, Fingerprint: e.fp})
+	}
+
+	// 2. Ask the server what it needs.
+	plan, err := cl.BeginIndex(ctx, ws, repo.ID, manifest)
+	if err != nil {
+		return sum, err
+	}
+	sum.Unchanged, sum.Removed = plan.Unchanged, len(plan.Drop)
+
+	// 3. Parse, seal and upload what it needs, in parallel batches.
+	var bar *progressbar.ProgressBar
+	if o.progress != nil && len(plan.Need) > 0 {
+		bar = progressbar.NewOptions(len(plan.Need), progressbar.OptionSetWriter(o.progress),
+			progressbar.OptionSetDescription("indexing "+repoName), progressbar.OptionShowCount(),
+			progressbar.OptionShowIts(), progressbar.OptionSetItsString("files"), progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionClearOnFinish())
+	}
+	uploads := make(chan app.FileUpload, 64)
+	var warnMu sync.Mutex
+	warn := func(format string, args ...any) {
+		warnMu.Lock()
+		defer warnMu.Unlock()
+		if len(sum.Warnings) < 100 {
+			sum.Warnings = append(sum.Warnings, fmt.Sprintf(format, args...))
+		}
+	}
+	var bytesRead, symbols atomic.Int64
+	g, gctx = errgroup.WithContext(ctx)
+	next.Store(0)
+	var producers sync.WaitGroup
+	for range o.workers {
+		producers.Add(1)
+		g.Go(func() error {
+			defer producers.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(plan.Need) || gctx.Err() != nil {
+					return gctx.Err()
+				}
+				p := plan.Need[i]
+				b, err := readLimited(filepath.Join(dir, filepath.FromSlash(p)), o.maxFileSize)
+				if err != nil {
+					return fmt.Errorf("%s changed while indexing (%v): run optiq index again", p, err)
+				}
+				up := buildUpload(gctx, rc, o.extractor, p, b, warn)
+				bytesRead.Add(int64(len(b)))
+				symbols.Add(int64(len(up.Symbols)))
+				select {
+				case uploads <- up:
+				case <-gctx.Done():
+					return gctx.Err()
+				}
+			}
+		})
+	}
+	go func() { producers.Wait(); close(uploads) }()
+	batches := make(chan []app.FileUpload, 2)
+	g.Go(func() error {
+		defer close(batches)
+		var batch []app.FileUpload
+		size := 0
+		for up := range uploads {
+			batch = append(batch, up)
+			size += len(up.Content) + 64*len(up.Symbols)
+			if size >= o.batchBytes || len(batch) >= 2000 {
+				select {
+				case batches <- batch:
+				case <-gctx.Done():
+					return gctx.Err()
+				}
+				batch, size = nil, 0
+			}
+		}
+		if len(batch) > 0 {
+			select {
+			case batches <- batch:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+		}
+		return nil
+	})
+	for range 2 {
+		g.Go(func() error {
+			for b := range batches {
+				if err := cl.Upload(gctx, ws, repo.ID, plan.SessionID, b); err != nil {
+					return fmt.Errorf("upload: %w", err)
+				}
+				if bar != nil {
+					bar.Add(len(b))
+				}
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return sum, err
+	}
+	if bar != nil {
+		bar.Finish()
+	}
+
+	// 4. Commit: the new generation becomes visible at once.
+	res, err := cl.Commit(ctx, ws, repo.ID, plan.SessionID)
+	if err != nil {
+		return sum, err
+	}
+	sum.Files = res.Files
+	sum.Uploaded = len(plan.Need)
+	sum.Bytes = bytesRead.Load()
+	sum.Symbols = int(symbols.Load())
+	sum.Generation = res.Generation
+	sum.Seconds = time.Since(start).Seconds()
+	return sum, nil
+}
+
+// buildUpload extracts and seals one file. Extraction failures are warnings:
+// the file is still indexed for path search.
+func buildUpload(ctx context.Context, rc *seal.Repo, ex extract.Extractor, p string, b []byte, warn func(string, ...any)) app.FileUpload {
+	lang := extract.DetectLanguage(p, b)
+	up := app.FileUpload{Path: p, Fingerprint: rc.Fingerprint(p, b), Language: lang, Size: int64(len(b)), Content: rc.Seal(p, seal.KindContent, b)}
+	syms, err := ex.Symbols(ctx, lang, p, b)
+	if err != nil && !errors.Is(err, extract.ErrUnsupported) {
+		warn("%s: symbols skipped: %v", p, err)
+	}
+	up.Symbols = make([]app.EncryptedSymbol, 0, len(syms))
+	for _, s := range syms {
+		if s.Name == "" || len(s.Name) > app.MaxSymbolName || s.Line < 1 {
+			continue
+		}
+		es := app.EncryptedSymbol{Name: s.Name, Kind: s.Kind, Container: s.Container, Line: s.Line, EndLine: max(s.EndLine, s.Line)}
+		if s.Signature != "" {
+			es.Signature = rc.Seal(p, seal.SymbolField(seal.KindSignature, s.Name, s.Line), []byte(s.Signature))
+		}
+		if s.Doc != "" {
+			es.Doc = rc.Seal(p, seal.SymbolField(seal.KindDoc, s.Name, s.Line), []byte(s.Doc))
+		}
+		up.Symbols = append(up.Symbols, es)
+	}
+	return up
+}
+
+// readLimited reads a regular file, refusing files over limit bytes.
+func readLimited(file string, limit int) ([]byte, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, errors.New("not a regular file")
+	}
+	if fi.Size() > int64(limit) {
+		return nil, fmt.Errorf("larger than %d bytes", limit)
+	}
+	b := make([]byte, fi.Size())
+	_, err = io.ReadFull(f, b)
+	return b, err
+}
+
+// newExtractor returns the symbol extractor for every supported language.
+func newExtractor(ctx context.Context) extract.Extractor {
+	return extract.Extractor{}
+}

@@ -1,0 +1,311 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/optiq/optiq/extract"
+	"github.com/optiq/optiq/seal"
+	"github.com/optiq/optiq/web"
+)
+
+// searchHit is one result as the CLI prints it: decrypted on this machine.
+type searchHit struct {
+	Repo      string  `json:"repo"`
+	Path      string  `json:"path"`
+	Line      int     `json:"line"`
+	EndLine   int     `json:"end_line"`
+	Name      string  `json:"name"`
+	Kind      string  `json:"kind"`
+	Container string  `json:"container,omitempty"`
+	Language  string  `json:"language"`
+	Score     float64 `json:"score"`
+	Signature string  `json:"signature"`
+	Doc       string  `json:"doc"`
+	Why       string  `json:"why,omitempty"`
+	Error     string  `json:"error,omitempty"`
+}
+
+// ciphers caches the repo ciphers needed to open search results.
+type ciphers struct {
+	cl    *web.Client
+	ws    string
+	repos map[string]*seal.Repo
+	errs  map[string]error
+}
+
+func (c *ciphers) get(ctx context.Context, repoID string) (*seal.Repo, error) {
+	if r, ok := c.repos[repoID]; ok {
+		return r, c.errs[repoID]
+	}
+	repo, err := c.cl.Repo(ctx, c.ws, repoID)
+	var rc *seal.Repo
+	if err == nil {
+		rc, err = repoCipher(repo.Name, repo.ID, repo.KeyCheck)
+	}
+	c.repos[repoID], c.errs[repoID] = rc, err
+	return rc, err
+}
+
+func openField(rc *seal.Repo, path, field, name string, line int, blob []byte) (string, error) {
+	if len(blob) == 0 {
+		return "", nil
+	}
+	b, err := rc.Open(path, seal.SymbolField(field, name, line), blob)
+	if err != nil {
+		return "", fmt.Errorf("%s of %s in %s: %w", field, name, path, err)
+	}
+	return string(b), nil
+}
+
+func newSearchCmd() *cobra.Command {
+	var repo, mode string
+	var limit int
+	var asJSON, explain bool
+	c := &cobra.Command{
+		Use:   "search QUERY",
+		Short: "Search symbols and paths",
+		Long: `Search symbol names and file paths. The query language: free text, sym:NAME,
+path:PART (or file:), lang:LANG, kind:KIND, repo:NAME, "quoted exact" names and
+-negation (e.g. -path:_test.go). Signatures and docs are decrypted here.`,
+		Example: `  optiq search HandleRequest
+  optiq search 'sym:Reader lang:go -path:_test.go'`,
+		Args: exactArgs(1),
+	}
+	ws := workspaceFlag(c)
+	c.Flags().StringVar(&repo, "repo", "", "search only this repo")
+	c.Flags().IntVar(&limit, "limit", 20, "maximum number of results (1-200)")
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	c.Flags().BoolVar(&explain, "explain", false, "say why each result matched and ranks where it does")
+	c.Flags().StringVar(&mode, "mode", "", "search mode: symbol, path, semantic or hybrid")
+	c.RunE = func(c *cobra.Command, args []string) error {
+		if strings.TrimSpace(args[0]) == "" {
+			return usageError{errors.New("empty query: type a symbol name, a path, or a filter such as lang:go")}
+		}
+		cl, cfg, err := connect()
+		if err != nil {
+			return err
+		}
+		results, err := cl.Search(c.Context(), ws(cfg), args[0], web.SearchOptions{Repo: repo, Limit: limit, Mode: mode})
+		if err != nil {
+			return err
+		}
+		cs := &ciphers{cl: cl, ws: ws(cfg), repos: map[string]*seal.Repo{}, errs: map[string]error{}}
+		hits := make([]searchHit, 0, len(results))
+		for _, r := range results {
+			h := searchHit{Repo: r.Repo, Path: r.Path, Line: r.Line, EndLine: r.EndLine, Name: r.Name, Kind: r.Kind,
+				Container: r.Container, Language: r.Language, Score: r.Score, Why: r.Why}
+			rc, err := cs.get(c.Context(), r.RepoID)
+			if err == nil {
+				h.Signature, err = openField(rc, r.Path, seal.KindSignature, r.Name, r.Line, r.Signature)
+			}
+			if err == nil {
+				h.Doc, err = openField(rc, r.Path, seal.KindDoc, r.Name, r.Line, r.Doc)
+			}
+			if err != nil {
+				h.Error = err.Error()
+			}
+			hits = append(hits, h)
+		}
+		if asJSON {
+			return printJSON(c.OutOrStdout(), map[string]any{"results": hits})
+		}
+		if len(hits) == 0 {
+			fmt.Fprintln(c.ErrOrStderr(), "no results")
+			return nil
+		}
+		w := c.OutOrStdout()
+		for _, h := range hits {
+			name := h.Name
+			if h.Container != "" {
+				name = h.Container + "." + h.Name
+			}
+			if h.Kind == "file" {
+				fmt.Fprintf(w, "%s %s file\n", h.Repo, h.Path)
+			} else {
+				fmt.Fprintf(w, "%s %s:%d %s %s\n", h.Repo, h.Path, h.Line, h.Kind, name)
+			}
+			if h.Signature != "" {
+				fmt.Fprintf(w, "    %s\n", h.Signature)
+			}
+			if doc, _, _ := strings.Cut(h.Doc, "\n"); doc != "" {
+				fmt.Fprintf(w, "    // %s\n", doc)
+			}
+			if h.Error != "" {
+				fmt.Fprintf(w, "    [cannot decrypt: %s]\n", h.Error)
+			}
+			if explain {
+				fmt.Fprintf(w, "    score %.2f: %s\n", h.Score, h.Why)
+			}
+		}
+		return nil
+	}
+	return c
+}
+
+func newShowCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:     "show REPO:PATH",
+		Short:   "Print a file, decrypted on this machine, exactly as it was indexed",
+		Example: `  optiq show myrepo:cmd/server/main.go`,
+		Args:    exactArgs(1),
+	}
+	ws := workspaceFlag(c)
+	c.RunE = func(c *cobra.Command, args []string) error {
+		repoName, path, ok := strings.Cut(args[0], ":")
+		if !ok || repoName == "" || path == "" {
+			return usageError{fmt.Errorf("expected REPO:PATH, got %q", args[0])}
+		}
+		cl, cfg, err := connect()
+		if err != nil {
+			return err
+		}
+		repo, err := cl.Repo(c.Context(), ws(cfg), repoName)
+		if err != nil {
+			return err
+		}
+		rc, err := repoCipher(repo.Name, repo.ID, repo.KeyCheck)
+		if err != nil {
+			return err
+		}
+		f, err := cl.File(c.Context(), ws(cfg), repo.ID, path)
+		if err != nil {
+			return err
+		}
+		b, err := rc.Open(f.Path, seal.KindContent, f.Content)
+		if err != nil {
+			return fmt.Errorf("%s:%s: %w", repo.Name, path, err)
+		}
+		_, err = c.OutOrStdout().Write(b)
+		return err
+	}
+	return c
+}
+
+func newSymbolsCmd() *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "symbols PATH...",
+		Short: "Extract symbol definitions locally, without a server (a ctags replacement)",
+		Long: `Print the definitions found in the given files and directories. Directories are
+listed like optiq index lists them. With --json, one JSON object per line.`,
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageError{errors.New("give at least one file or directory (see optiq symbols --help)")}
+			}
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print one JSON object per symbol")
+	c.RunE = func(c *cobra.Command, args []string) error {
+		ex := newExtractor(c.Context())
+		enc := json.NewEncoder(c.OutOrStdout())
+		failed := 0
+		emit := func(display, file string) {
+			b, err := readLimited(file, extract.DefaultMaxFileSize)
+			if err != nil || extract.IsBinary(b) {
+				return
+			}
+			syms, err := ex.Symbols(c.Context(), extract.DetectLanguage(file, b), display, b)
+			if err != nil {
+				if !errors.Is(err, extract.ErrUnsupported) {
+					fmt.Fprintf(c.ErrOrStderr(), "warning: %s: %v\n", display, err)
+					failed++
+				}
+				return
+			}
+			for _, s := range syms {
+				if asJSON {
+					enc.Encode(struct {
+						Name      string `json:"name"`
+						Kind      string `json:"kind"`
+						Path      string `json:"path"`
+						Line      int    `json:"line"`
+						EndLine   int    `json:"end_line"`
+						Language  string `json:"language"`
+						Container string `json:"container"`
+					}{s.Name, s.Kind, s.Path, s.Line, s.EndLine, s.Language, s.Container})
+				} else {
+					fmt.Fprintf(c.OutOrStdout(), "%s\t%s:%d\t%s\t%s\n", s.Name, s.Path, s.Line, s.Kind, s.Container)
+				}
+			}
+		}
+		for _, arg := range args {
+			fi, err := os.Stat(arg)
+			if err != nil {
+				return err
+			}
+			if !fi.IsDir() {
+				emit(filepath.ToSlash(arg), arg)
+				continue
+			}
+			files, err := extract.ListFiles(c.Context(), arg)
+			if err != nil {
+				return err
+			}
+			for _, f := range files {
+				emit(f, filepath.Join(arg, filepath.FromSlash(f)))
+			}
+		}
+		if failed > 0 {
+			fmt.Fprintf(c.ErrOrStderr(), "%d files could not be parsed\n", failed)
+		}
+		return nil
+	}
+	return c
+}
+
+func newKeyCmd() *cobra.Command {
+	c := &cobra.Command{Use: "key", Short: "Export and import repository keys"}
+	export := &cobra.Command{
+		Use:   "export REPO",
+		Short: "Print a repo's key for a teammate or the browser (keep it secret)",
+		Args:  exactArgs(1),
+	}
+	wsExport := workspaceFlag(export)
+	export.RunE = func(c *cobra.Command, args []string) error {
+		cl, cfg, err := connect()
+		if err != nil {
+			return err
+		}
+		repo, err := cl.Repo(c.Context(), wsExport(cfg), args[0])
+		if err != nil {
+			return err
+		}
+		k, err := loadRepoKey(repo.Name, repo.ID)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(c.OutOrStdout(), k.Export(repo.ID))
+		return nil
+	}
+	imp := &cobra.Command{
+		Use:   "import",
+		Short: "Import a key printed by optiq key export, read from standard input",
+		Args:  exactArgs(0),
+	}
+	imp.RunE = func(c *cobra.Command, _ []string) error {
+		line, err := readSecretStdin(c.InOrStdin())
+		if err != nil {
+			return err
+		}
+		repoID, k, err := seal.ImportKey(line)
+		if err != nil {
+			return usageError{err}
+		}
+		if err := saveRepoKey(repoID, k); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.OutOrStdout(), "imported the key of repo %s\n", repoID)
+		return nil
+	}
+	c.AddCommand(export, imp)
+	return c
+}

@@ -1,0 +1,230 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/BurntSushi/toml"
+	"github.com/spf13/cobra"
+
+	"github.com/optiq/optiq/app"
+	"github.com/optiq/optiq/seal"
+	"github.com/optiq/optiq/search"
+	"github.com/optiq/optiq/store"
+	"github.com/optiq/optiq/web"
+)
+
+// serverConfig is the server's configuration: the config file, then
+// environment overrides, then flags.
+type serverConfig struct {
+	DataDir       string `toml:"data_dir"`
+	Addr          string `toml:"addr"`
+	MasterKeyFile string `toml:"master_key_file"`
+	TLSCert       string `toml:"tls_cert"`
+	TLSKey        string `toml:"tls_key"`
+	AllowTLS12    bool   `toml:"allow_tls12"`
+	LogLevel      string `toml:"log_level"`
+}
+
+const (
+	defaultDataDir = "./optiq-data"
+	defaultAddr    = "127.0.0.1:8443"
+)
+
+// serverFlags registers the flags shared by commands that open a data
+// directory and returns a loader for the resulting configuration.
+func serverFlags(c *cobra.Command) func() (serverConfig, error) {
+	var file, data, addr, key string
+	c.Flags().StringVar(&file, "config", "", "config file (TOML; env OPTIQ_CONFIG)")
+	c.Flags().StringVar(&data, "data", "", "data directory (env OPTIQ_DATA, default "+defaultDataDir+")")
+	c.Flags().StringVar(&key, "master-key", "", "master key file (env OPTIQ_MASTER_KEY_FILE; default $CREDENTIALS_DIRECTORY/master.key, else DATA.master.key beside the data directory)")
+	if c.Name() == "serve" {
+		c.Flags().StringVar(&addr, "addr", "", "listen address HOST:PORT (env OPTIQ_ADDR, default "+defaultAddr+")")
+	}
+	return func() (serverConfig, error) {
+		var cfg serverConfig
+		if file == "" {
+			file = os.Getenv("OPTIQ_CONFIG")
+		}
+		if file != "" {
+			md, err := toml.DecodeFile(file, &cfg)
+			if err != nil {
+				return cfg, fmt.Errorf("config %s: %w", file, err)
+			}
+			if und := md.Undecoded(); len(und) > 0 {
+				return cfg, fmt.Errorf("config %s: unknown setting %q", file, und[0].String())
+			}
+		}
+		override := func(dst *string, env, flag string) {
+			if v := os.Getenv(env); v != "" {
+				*dst = v
+			}
+			if flag != "" {
+				*dst = flag
+			}
+		}
+		override(&cfg.DataDir, "OPTIQ_DATA", data)
+		override(&cfg.Addr, "OPTIQ_ADDR", addr)
+		override(&cfg.MasterKeyFile, "OPTIQ_MASTER_KEY_FILE", key)
+		if cfg.DataDir == "" {
+			cfg.DataDir = defaultDataDir
+		}
+		if cfg.Addr == "" {
+			cfg.Addr = defaultAddr
+		}
+		return cfg, nil
+	}
+}
+
+// loadMasterKey finds the master key: the configured file, the systemd
+// credential, or a file beside (never inside) the data directory, created
+// on first use.
+func loadMasterKey(cfg serverConfig, log *slog.Logger) (seal.MasterKey, error) {
+	if cfg.MasterKeyFile != "" {
+		return seal.LoadMasterKey(cfg.MasterKeyFile)
+	}
+	if d := os.Getenv("CREDENTIALS_DIRECTORY"); d != "" {
+		if _, err := os.Stat(filepath.Join(d, "master.key")); err == nil {
+			return seal.LoadMasterKey(filepath.Join(d, "master.key"))
+		}
+	}
+	file := filepath.Clean(cfg.DataDir) + ".master.key"
+	k, err := seal.LoadMasterKey(file)
+	if errors.Is(err, os.ErrNotExist) {
+		if _, serr := os.Stat(filepath.Join(cfg.DataDir, "control.db")); serr == nil {
+			return k, fmt.Errorf("data directory %s exists but its master key %s is missing: restore the key file or pass --master-key", cfg.DataDir, file)
+		}
+		log.Warn("created a new master key; back it up, it is needed to read account data", "file", file)
+		return seal.CreateMasterKey(file)
+	}
+	return k, err
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil || level == "" {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// openStore opens the data directory with the derived indexes wired in.
+func openStore(ctx context.Context, cfg serverConfig, log *slog.Logger) (*store.Store, error) {
+	mk, err := loadMasterKey(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	return store.Open(ctx, cfg.DataDir, store.Options{
+		MasterKey: mk,
+		OpenIndex: func(dir string) (app.LexicalIndex, error) { return search.OpenLexical(filepath.Join(dir, "lexical")) },
+	})
+}
+
+func newServeCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the Optiq server",
+		Long: `Run the Optiq server: the HTTPS API (TLS 1.3) on --addr, with state in --data.
+On first start it creates the data directory, a self-signed certificate under
+DATA/tls and a master key, and prints the certificate fingerprint that clients
+pin with optiq login --fingerprint.`,
+		Args: exactArgs(0),
+	}
+	load := serverFlags(c)
+	c.RunE = func(c *cobra.Command, _ []string) error {
+		cfg, err := load()
+		if err != nil {
+			return usageError{err}
+		}
+		return serve(c.Context(), cfg, os.Stdout, nil)
+	}
+	return c
+}
+
+// serve runs the server until ctx ends. ready, if set, receives the bound
+// address once the server accepts connections.
+func serve(ctx context.Context, cfg serverConfig, logOut io.Writer, ready chan<- string) error {
+	log := newLogger(logOut, cfg.LogLevel)
+	st, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	certFile, keyFile := cfg.TLSCert, cfg.TLSKey
+	if certFile == "" {
+		var created bool
+		certFile, keyFile, created, err = web.EnsureCert(filepath.Join(cfg.DataDir, "tls"))
+		if err != nil {
+			return fmt.Errorf("create TLS certificate: %w", err)
+		}
+		if created {
+			log.Info("created a self-signed TLS certificate", "file", certFile)
+		}
+	}
+	certs, err := web.LoadCertStore(certFile, keyFile)
+	if err != nil {
+		return err
+	}
+	srv := web.New(web.Config{
+		Accounts: st,
+		Tenants:  st,
+		Logger:   log,
+		Version:  version,
+		Ready:    func(ctx context.Context) error { return st.Ping(ctx) },
+	})
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (is another server running? choose another port with --addr)", cfg.Addr, err)
+	}
+	tln := tls.NewListener(ln, certs.TLSConfig(cfg.AllowTLS12))
+	url := "https://" + ln.Addr().String()
+	log.Info("optiq server listening", "url", url, "fingerprint", certs.Fingerprint(), "data", cfg.DataDir, "version", version)
+	fmt.Fprintf(os.Stderr, `Optiq is listening on %s
+Certificate fingerprint: %s
+Create the first admin:  optiq admin create-user --data %s --email you@example.com --role admin --password-stdin
+Then sign in:            optiq login %s --email you@example.com --password-stdin --fingerprint %s
+`, url, certs.Fingerprint(), cfg.DataDir, url, certs.Fingerprint())
+
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for range hup {
+			if err := certs.Reload(); err != nil {
+				log.Error("TLS certificate reload failed; keeping the old one", "error", err)
+			} else {
+				log.Info("TLS certificate reloaded", "fingerprint", certs.Fingerprint())
+			}
+		}
+	}()
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(tln) }()
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}

@@ -1,0 +1,548 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/optiq/optiq/app"
+)
+
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func (t *tenantDB) indexVersion(ctx context.Context, q querier) (int64, error) {
+	var v int64
+	err := q.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'index_version'`).Scan(&v)
+	return v, err
+}
+
+func bumpIndexVersion(ctx context.Context, tx *sql.Tx) (int64, error) {
+	var v int64
+	err := tx.QueryRowContext(ctx, `UPDATE meta SET value = value + 1 WHERE key = 'index_version' RETURNING value`).Scan(&v)
+	return v, err
+}
+
+const repoColumns = `r.id, r.name, r.key_check, r.no_embeddings, r.generation, r.indexed_at, r.created_at,
+	(SELECT count(*) FROM files f WHERE f.repo_id = r.id),
+	(SELECT coalesce(sum(f.size), 0) FROM files f WHERE f.repo_id = r.id),
+	(SELECT count(*) FROM symbols s JOIN files f ON f.id = s.file_id WHERE f.repo_id = r.id)`
+
+func scanRepo(sc interface{ Scan(...any) error }) (app.Repo, error) {
+	var r app.Repo
+	var indexed sql.NullInt64
+	var created int64
+	err := sc.Scan(&r.ID, &r.Name, &r.KeyCheck, &r.NoEmbedding, &r.Generation, &indexed, &created, &r.Files, &r.Bytes, &r.Symbols)
+	if indexed.Valid {
+		r.IndexedAt = time.Unix(indexed.Int64, 0).UTC()
+	}
+	r.CreatedAt = time.Unix(created, 0).UTC()
+	return r, err
+}
+
+// CreateRepo implements app.Tenant.
+func (h *Tenant) CreateRepo(ctx context.Context, name string, keyCheck []byte, noEmbeddings bool) (app.Repo, error) {
+	if err := app.ValidateName("repo", name); err != nil {
+		return app.Repo{}, err
+	}
+	if len(keyCheck) != 16 {
+		return app.Repo{}, app.Errorf(app.EINVALID, "key check must be 16 bytes")
+	}
+	id := newID("r_")
+	_, err := h.t.db.write.ExecContext(ctx, `INSERT INTO repos (id, name, key_check, no_embeddings, created_at) VALUES (?,?,?,?,?)`,
+		id, name, keyCheck, noEmbeddings, h.s.now())
+	if err != nil {
+		if app.ErrorCode(mapError(err)) == app.ECONFLICT {
+			return app.Repo{}, app.Errorf(app.ECONFLICT, "repo %q already exists in workspace %q", name, h.ws.Name)
+		}
+		return app.Repo{}, err
+	}
+	return h.Repo(ctx, id)
+}
+
+// Repos implements app.Tenant.
+func (h *Tenant) Repos(ctx context.Context) ([]app.Repo, error) {
+	rows, err := h.t.db.read.QueryContext(ctx, `SELECT `+repoColumns+` FROM repos r ORDER BY r.name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []app.Repo{}
+	for rows.Next() {
+		r, err := scanRepo(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Repo implements app.Tenant.
+func (h *Tenant) Repo(ctx context.Context, ref string) (app.Repo, error) {
+	r, err := scanRepo(h.t.db.read.QueryRowContext(ctx, `SELECT `+repoColumns+` FROM repos r WHERE r.id = ? OR r.name = ?`, ref, ref))
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, app.Errorf(app.ENOTFOUND, "repo %q not found in workspace %q", ref, h.ws.Name)
+	}
+	return r, err
+}
+
+// DeleteRepo implements app.Tenant.
+func (h *Tenant) DeleteRepo(ctx context.Context, repoID string) error {
+	h.t.mu.Lock()
+	defer h.t.mu.Unlock()
+	var ch app.IndexChange
+	err := h.t.db.Tx(ctx, func(tx *sql.Tx) error {
+		ids, err := docIDs(ctx, tx, `WHERE f.repo_id = ?`, repoID)
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM repos WHERE id = ?`, repoID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return app.Errorf(app.ENOTFOUND, "repo %q not found", repoID)
+		}
+		ch.Delete = ids
+		ch.Version, err = bumpIndexVersion(ctx, tx)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return h.t.apply(ctx, ch)
+}
+
+// docIDs lists the index document ids of the files matched by where (on
+// files f) and their symbols.
+func docIDs(ctx context.Context, q querier, where string, args ...any) ([]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT 'f' || f.id FROM files f `+where+`
+		UNION ALL SELECT 's' || s.id FROM symbols s JOIN files f ON f.id = s.file_id `+where, append(args, args...)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// apply updates the derived index after a commit. A failure leaves the
+// index at an older version, which the next open detects and rebuilds; it is
+// rebuilt here at once so that search stays right.
+func (t *tenantDB) apply(ctx context.Context, ch app.IndexChange) error {
+	if t.index == nil {
+		return nil
+	}
+	if err := t.index.Apply(ctx, ch); err != nil {
+		return t.syncIndex(context.WithoutCancel(ctx))
+	}
+	return nil
+}
+
+// rebuildIndex re-creates the derived index from data.db.
+func (t *tenantDB) rebuildIndex(ctx context.Context, version int64) error {
+	if err := t.index.Reset(ctx); err != nil {
+		return err
+	}
+	const batch = 20000
+	ch := app.IndexChange{}
+	flush := func(final bool) error {
+		if final {
+			ch.Version = version
+		} else {
+			have, _ := t.index.Version()
+			ch.Version = have // keep the old stamp until the last batch
+		}
+		err := t.index.Apply(ctx, ch)
+		ch.Add = ch.Add[:0]
+		return err
+	}
+	err := scanDocs(ctx, t.db.read, "", nil, func(d app.IndexDoc) error {
+		ch.Add = append(ch.Add, d)
+		if len(ch.Add) >= batch {
+			return flush(false)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return flush(true)
+}
+
+// scanDocs calls fn with the index document of every file and symbol
+// matched by where (on files f).
+func scanDocs(ctx context.Context, q querier, where string, args []any, fn func(app.IndexDoc) error) error {
+	rows, err := q.QueryContext(ctx, `SELECT id, repo_id, path, language FROM files f `+where, args...)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var id int64
+		d := app.IndexDoc{Kind: "file"}
+		if err := rows.Scan(&id, &d.RepoID, &d.Path, &d.Language); err != nil {
+			rows.Close()
+			return err
+		}
+		d.ID = "f" + strconv.FormatInt(id, 10)
+		if err := fn(d); err != nil {
+			rows.Close()
+			return err
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows, err = q.QueryContext(ctx, `SELECT s.id, f.repo_id, f.path, f.language, s.name, s.kind, s.container, s.line
+		FROM symbols s JOIN files f ON f.id = s.file_id `+where, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var d app.IndexDoc
+		if err := rows.Scan(&id, &d.RepoID, &d.Path, &d.Language, &d.Name, &d.Kind, &d.Container, &d.Line); err != nil {
+			return err
+		}
+		d.ID = "s" + strconv.FormatInt(id, 10)
+		if err := fn(d); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// File implements app.Tenant.
+func (h *Tenant) File(ctx context.Context, repoID, path string) (app.FileRecord, error) {
+	if err := app.ValidatePath(path); err != nil {
+		return app.FileRecord{}, err
+	}
+	f := app.FileRecord{RepoID: repoID, Path: path}
+	err := h.t.db.read.QueryRowContext(ctx, `SELECT r.name, f.language, f.size, f.fingerprint, f.content FROM files f JOIN repos r ON r.id = f.repo_id
+		WHERE f.repo_id = ? AND f.path = ?`, repoID, path).Scan(&f.Repo, &f.Language, &f.Size, &f.Fingerprint, &f.Content)
+	if errors.Is(err, sql.ErrNoRows) {
+		return f, app.Errorf(app.ENOTFOUND, "file %q not found in repo", path)
+	}
+	return f, err
+}
+
+// Limits on one upload.
+const (
+	MaxFileBlob       = 16 << 20 // sealed content of one file
+	MaxSymbolsPerFile = 100000
+	MaxSymbolBlob     = 64 << 10
+)
+
+func validateUpload(f *app.FileUpload) error {
+	if err := app.ValidatePath(f.Path); err != nil {
+		return err
+	}
+	if len(f.Fingerprint) != 64 || strings.Trim(f.Fingerprint, "0123456789abcdef") != "" {
+		return app.Errorf(app.EINVALID, "%s: fingerprint must be 64 lower-case hex characters", f.Path)
+	}
+	if len(f.Language) > 32 || strings.Trim(f.Language, "abcdefghijklmnopqrstuvwxyz0123456789+#-_") != "" {
+		return app.Errorf(app.EINVALID, "%s: invalid language %q", f.Path, f.Language)
+	}
+	if len(f.Content) == 0 {
+		return app.Errorf(app.EINVALID, "%s: missing content blob", f.Path)
+	}
+	if len(f.Content) > MaxFileBlob {
+		return app.Errorf(app.ETOOLARGE, "%s: content blob is %d bytes, over the %d byte limit", f.Path, len(f.Content), MaxFileBlob)
+	}
+	if f.Size < 0 {
+		return app.Errorf(app.EINVALID, "%s: negative size", f.Path)
+	}
+	if len(f.Symbols) > MaxSymbolsPerFile {
+		return app.Errorf(app.ETOOLARGE, "%s: %d symbols, over the %d limit", f.Path, len(f.Symbols), MaxSymbolsPerFile)
+	}
+	for i := range f.Symbols {
+		s := &f.Symbols[i]
+		switch {
+		case s.Name == "" || len(s.Name) > app.MaxSymbolName || !utf8.ValidString(s.Name):
+			return app.Errorf(app.EINVALID, "%s: symbol %d has an empty, overlong or non-UTF-8 name", f.Path, i)
+		case !utf8.ValidString(s.Kind) || len(s.Kind) > 32 || s.Kind == "":
+			return app.Errorf(app.EINVALID, "%s: symbol %q has an invalid kind", f.Path, s.Name)
+		case !utf8.ValidString(s.Container) || len(s.Container) > app.MaxSymbolName:
+			return app.Errorf(app.EINVALID, "%s: symbol %q has an invalid container", f.Path, s.Name)
+		case s.Line < 1 || s.EndLine < s.Line:
+			return app.Errorf(app.EINVALID, "%s: symbol %q has an invalid line range %d-%d", f.Path, s.Name, s.Line, s.EndLine)
+		case len(s.Signature) > MaxSymbolBlob || len(s.Doc) > MaxSymbolBlob:
+			return app.Errorf(app.ETOOLARGE, "%s: symbol %q has an oversized signature or doc blob", f.Path, s.Name)
+		}
+	}
+	return nil
+}
+
+// BeginIndex implements app.Tenant: it compares the manifest with what is
+// stored and records a session listing what the client must upload.
+func (h *Tenant) BeginIndex(ctx context.Context, repoID string, manifest []app.FileFingerprint) (app.IndexPlan, error) {
+	seen := make(map[string]string, len(manifest))
+	for _, m := range manifest {
+		if err := app.ValidatePath(m.Path); err != nil {
+			return app.IndexPlan{}, err
+		}
+		if _, dup := seen[m.Path]; dup {
+			return app.IndexPlan{}, app.Errorf(app.EINVALID, "manifest lists %q twice", m.Path)
+		}
+		seen[m.Path] = m.Fingerprint
+	}
+	plan := app.IndexPlan{SessionID: newID("x_"), Need: []string{}, Drop: []string{}}
+	err := h.t.db.Tx(ctx, func(tx *sql.Tx) error {
+		var gen int64
+		if err := tx.QueryRowContext(ctx, `SELECT generation FROM repos WHERE id = ?`, repoID).Scan(&gen); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return app.Errorf(app.ENOTFOUND, "repo %q not found", repoID)
+			}
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT path, fingerprint FROM files WHERE repo_id = ?`, repoID)
+		if err != nil {
+			return err
+		}
+		stored := map[string]bool{}
+		for rows.Next() {
+			var p, fp string
+			if err := rows.Scan(&p, &fp); err != nil {
+				rows.Close()
+				return err
+			}
+			stored[p] = true
+			want, ok := seen[p]
+			switch {
+			case !ok:
+				plan.Drop = append(plan.Drop, p)
+			case want != fp:
+				plan.Need = append(plan.Need, p)
+			default:
+				plan.Unchanged++
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, m := range manifest {
+			if !stored[m.Path] {
+				plan.Need = append(plan.Need, m.Path)
+			}
+		}
+		need, _ := json.Marshal(plan.Need)
+		drop, _ := json.Marshal(plan.Drop)
+		_, err = tx.ExecContext(ctx, `INSERT INTO index_sessions (id, repo_id, base_generation, need, drop_paths, created_at) VALUES (?,?,?,?,?,?)`,
+			plan.SessionID, repoID, gen, string(need), string(drop), h.s.now())
+		return err
+	})
+	return plan, err
+}
+
+type session struct {
+	baseGen int64
+	need    []string
+	drop    []string
+}
+
+func loadSession(ctx context.Context, q querier, repoID, id string) (session, error) {
+	var s session
+	var need, drop string
+	err := q.QueryRowContext(ctx, `SELECT base_generation, need, drop_paths FROM index_sessions WHERE id = ? AND repo_id = ?`, id, repoID).
+		Scan(&s.baseGen, &need, &drop)
+	if errors.Is(err, sql.ErrNoRows) {
+		return s, app.Errorf(app.ENOTFOUND, "index session %q not found (it may have expired): run optiq index again", id)
+	}
+	if err != nil {
+		return s, err
+	}
+	if err := json.Unmarshal([]byte(need), &s.need); err != nil {
+		return s, err
+	}
+	return s, json.Unmarshal([]byte(drop), &s.drop)
+}
+
+// Upload implements app.Tenant: files are staged in the session until the
+// commit, so an interrupted upload changes nothing visible.
+func (h *Tenant) Upload(ctx context.Context, repoID, sessionID string, files []app.FileUpload) error {
+	for i := range files {
+		if err := validateUpload(&files[i]); err != nil {
+			return err
+		}
+	}
+	return h.t.db.Tx(ctx, func(tx *sql.Tx) error {
+		s, err := loadSession(ctx, tx, repoID, sessionID)
+		if err != nil {
+			return err
+		}
+		needed := make(map[string]bool, len(s.need))
+		for _, p := range s.need {
+			needed[p] = true
+		}
+		stmt, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO staged_files (session_id, path, fingerprint, language, size, content, symbols) VALUES (?,?,?,?,?,?,?)`)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for _, f := range files {
+			if !needed[f.Path] {
+				return app.Errorf(app.EINVALID, "%s: not part of this index session's plan", f.Path)
+			}
+			syms, err := json.Marshal(f.Symbols)
+			if err != nil {
+				return err
+			}
+			if _, err := stmt.ExecContext(ctx, sessionID, f.Path, f.Fingerprint, f.Language, f.Size, f.Content, syms); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// CommitIndex implements app.Tenant: it swaps the staged files in, in one
+// transaction, then updates the derived index.
+func (h *Tenant) CommitIndex(ctx context.Context, repoID, sessionID string) (app.IndexCommit, error) {
+	h.t.mu.Lock()
+	defer h.t.mu.Unlock()
+	var res app.IndexCommit
+	var ch app.IndexChange
+	err := h.t.db.Tx(ctx, func(tx *sql.Tx) error {
+		s, err := loadSession(ctx, tx, repoID, sessionID)
+		if err != nil {
+			return err
+		}
+		var gen int64
+		if err := tx.QueryRowContext(ctx, `SELECT generation FROM repos WHERE id = ?`, repoID).Scan(&gen); err != nil {
+			return err
+		}
+		if gen != s.baseGen {
+			return app.Errorf(app.ECONFLICT, "the repo was re-indexed by someone else since this session began: run optiq index again")
+		}
+		var staged int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM staged_files WHERE session_id = ?`, sessionID).Scan(&staged); err != nil {
+			return err
+		}
+		if staged != len(s.need) {
+			return app.Errorf(app.EINVALID, "index session incomplete: %d of %d files uploaded", staged, len(s.need))
+		}
+		// Remove the files being replaced or dropped, with their symbols.
+		gone := append(append([]string{}, s.need...), s.drop...)
+		for chunk := range chunks(gone, 500) {
+			args := append([]any{repoID}, toAny(chunk)...)
+			where := `WHERE f.repo_id = ? AND f.path IN (` + placeholders(len(chunk)) + `)`
+			ids, err := docIDs(ctx, tx, where, args...)
+			if err != nil {
+				return err
+			}
+			ch.Delete = append(ch.Delete, ids...)
+			if _, err := tx.ExecContext(ctx, `DELETE FROM files AS f `+where, args...); err != nil {
+				return err
+			}
+		}
+		res.Removed = len(s.drop)
+		added, err := h.insertStaged(ctx, tx, repoID, sessionID, &ch)
+		if err != nil {
+			return err
+		}
+		res.Added = added
+		if _, err := tx.ExecContext(ctx, `DELETE FROM index_sessions WHERE id = ?`, sessionID); err != nil {
+			return err
+		}
+		if err := tx.QueryRowContext(ctx, `UPDATE repos SET generation = generation + 1, indexed_at = ? WHERE id = ? RETURNING generation`,
+			h.s.now(), repoID).Scan(&res.Generation); err != nil {
+			return err
+		}
+		ch.Version, err = bumpIndexVersion(ctx, tx)
+		if err != nil {
+			return err
+		}
+		return tx.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM files WHERE repo_id = ?1),
+			(SELECT count(*) FROM symbols s JOIN files f ON f.id = s.file_id WHERE f.repo_id = ?1)`, repoID).Scan(&res.Files, &res.Symbols)
+	})
+	if err != nil {
+		return res, err
+	}
+	if err := h.t.apply(ctx, ch); err != nil {
+		return res, fmt.Errorf("update search index: %w", err)
+	}
+	return res, nil
+}
+
+func (h *Tenant) insertStaged(ctx context.Context, tx *sql.Tx, repoID, sessionID string, ch *app.IndexChange) (int, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT path, fingerprint, language, size, content, symbols FROM staged_files WHERE session_id = ?`, sessionID)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	insFile, err := tx.PrepareContext(ctx, `INSERT INTO files (repo_id, path, fingerprint, language, size, content) VALUES (?,?,?,?,?,?) RETURNING id`)
+	if err != nil {
+		return 0, err
+	}
+	defer insFile.Close()
+	insSym, err := tx.PrepareContext(ctx, `INSERT INTO symbols (file_id, name, kind, container, line, end_line, signature, doc) VALUES (?,?,?,?,?,?,?,?) RETURNING id`)
+	if err != nil {
+		return 0, err
+	}
+	defer insSym.Close()
+	n := 0
+	for rows.Next() {
+		var f app.FileUpload
+		var syms []byte
+		if err := rows.Scan(&f.Path, &f.Fingerprint, &f.Language, &f.Size, &f.Content, &syms); err != nil {
+			return n, err
+		}
+		if err := json.Unmarshal(syms, &f.Symbols); err != nil {
+			return n, err
+		}
+		var fileID int64
+		if err := insFile.QueryRowContext(ctx, repoID, f.Path, f.Fingerprint, f.Language, f.Size, f.Content).Scan(&fileID); err != nil {
+			return n, err
+		}
+		ch.Add = append(ch.Add, app.IndexDoc{ID: "f" + strconv.FormatInt(fileID, 10), RepoID: repoID, Path: f.Path, Kind: "file", Language: f.Language})
+		for _, s := range f.Symbols {
+			var symID int64
+			if err := insSym.QueryRowContext(ctx, fileID, s.Name, s.Kind, s.Container, s.Line, s.EndLine, s.Signature, s.Doc).Scan(&symID); err != nil {
+				return n, err
+			}
+			ch.Add = append(ch.Add, app.IndexDoc{ID: "s" + strconv.FormatInt(symID, 10), RepoID: repoID, Path: f.Path,
+				Name: s.Name, Kind: s.Kind, Container: s.Container, Language: f.Language, Line: s.Line})
+		}
+		n++
+	}
+	return n, rows.Err()
+}
+
+func chunks[T any](s []T, n int) func(func([]T) bool) {
+	return func(yield func([]T) bool) {
+		for len(s) > 0 {
+			k := min(n, len(s))
+			if !yield(s[:k]) {
+				return
+			}
+			s = s[k:]
+		}
+	}
+}
+
+func toAny[T any](s []T) []any {
+	out := make([]any, len(s))
+	for i, v := range s {
+		out[i] = v
+	}
+	return out
+}

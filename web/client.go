@@ -1,0 +1,272 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/optiq/optiq/app"
+)
+
+// Client talks to an Optiq server for the CLI. It refuses to connect
+// without either a pinned certificate fingerprint or a CA bundle.
+type Client struct {
+	base  string
+	token string
+	http  *http.Client
+}
+
+// ClientOptions configure a Client.
+type ClientOptions struct {
+	Token string
+	// Fingerprint pins the server certificate ("SHA256:hex").
+	Fingerprint string
+	// CAFile trusts the certificates in this PEM bundle instead of a pin.
+	CAFile string
+	// Timeout bounds each request (default 5 minutes).
+	Timeout time.Duration
+}
+
+// ErrNoTrust is returned when neither a pin nor a CA bundle is configured.
+var ErrNoTrust = errors.New("no way to verify the server: pass --fingerprint SHA256:… (shown by `optiq serve`), --ca-file, or --trust-on-first-use")
+
+// NewClient returns a client for the server at base (https://host:port).
+func NewClient(base string, o ClientOptions) (*Client, error) {
+	u, err := url.Parse(base)
+	if err != nil || u.Scheme != "https" || u.Host == "" {
+		return nil, fmt.Errorf("server URL must look like https://host:port, got %q", base)
+	}
+	tc := &tls.Config{MinVersion: tls.VersionTLS13}
+	switch {
+	case o.Fingerprint != "":
+		pin, err := NormalizeFingerprint(o.Fingerprint)
+		if err != nil {
+			return nil, err
+		}
+		// A pinned self-signed certificate is verified by its fingerprint,
+		// like an ssh host key, not by a CA chain.
+		tc.InsecureSkipVerify = true
+		tc.VerifyConnection = func(cs tls.ConnectionState) error {
+			if len(cs.PeerCertificates) == 0 || Fingerprint(cs.PeerCertificates[0].Raw) != pin {
+				got := "none"
+				if len(cs.PeerCertificates) > 0 {
+					got = Fingerprint(cs.PeerCertificates[0].Raw)
+				}
+				return fmt.Errorf("server certificate %s does not match the pinned %s: if the server's certificate was replaced on purpose, log in again with the new fingerprint", got, pin)
+			}
+			return nil
+		}
+	case o.CAFile != "":
+		pem, err := os.ReadFile(o.CAFile)
+		if err != nil {
+			return nil, err
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("%s holds no PEM certificates", o.CAFile)
+		}
+		tc.RootCAs = pool
+	default:
+		return nil, ErrNoTrust
+	}
+	if o.Timeout == 0 {
+		o.Timeout = 5 * time.Minute
+	}
+	tr := &http.Transport{TLSClientConfig: tc, ForceAttemptHTTP2: true, MaxIdleConnsPerHost: 8, Proxy: http.ProxyFromEnvironment}
+	return &Client{base: strings.TrimRight(u.String(), "/"), token: o.Token, http: &http.Client{Transport: tr, Timeout: o.Timeout}}, nil
+}
+
+// ProbeFingerprint connects once without verification and returns the
+// server certificate's pin, for trust on first use.
+func ProbeFingerprint(ctx context.Context, base string) (string, error) {
+	u, err := url.Parse(base)
+	if err != nil || u.Host == "" {
+		return "", fmt.Errorf("invalid server URL %q", base)
+	}
+	d := tls.Dialer{Config: &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS12}}
+	conn, err := d.DialContext(ctx, "tcp", u.Host)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close()
+	certs := conn.(*tls.Conn).ConnectionState().PeerCertificates
+	if len(certs) == 0 {
+		return "", errors.New("server sent no certificate")
+	}
+	return Fingerprint(certs[0].Raw), nil
+}
+
+// APIError is an error answer from the server.
+type APIError struct {
+	Status    int
+	Code      string
+	Message   string
+	RequestID string
+}
+
+func (e *APIError) Error() string {
+	if e.RequestID != "" {
+		return fmt.Sprintf("%s (%s, request id %s)", e.Message, e.Code, e.RequestID)
+	}
+	return fmt.Sprintf("%s (%s)", e.Message, e.Code)
+}
+
+// Unwrap lets callers use app.ErrorCode on API errors.
+func (e *APIError) Unwrap() error { return &app.Error{Code: e.Code, Message: e.Message} }
+
+func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
+	if err != nil {
+		return err
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("cannot reach %s: %w", c.base, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 400 {
+		var p Problem
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		if json.Unmarshal(b, &p) != nil || p.Code == "" {
+			return &APIError{Status: resp.StatusCode, Code: fiberCode(resp.StatusCode), Message: strings.TrimSpace(string(b)), RequestID: resp.Header.Get(requestIDHdr)}
+		}
+		return &APIError{Status: resp.StatusCode, Code: p.Code, Message: p.Detail, RequestID: p.RequestID}
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return fmt.Errorf("unexpected answer from server: %w", err)
+	}
+	return nil
+}
+
+func wsPath(ws string, rest ...string) string {
+	p := "/api/v1/workspaces/" + url.PathEscape(ws)
+	for _, r := range rest {
+		p += "/" + url.PathEscape(r)
+	}
+	return p
+}
+
+// Login signs in with a password and returns a bearer token.
+func (c *Client) Login(ctx context.Context, email, password string) (LoginResponse, error) {
+	var out LoginResponse
+	err := c.do(ctx, "POST", "/api/v1/auth/login", LoginRequest{Email: email, Password: password}, &out)
+	return out, err
+}
+
+// Logout revokes the client's token.
+func (c *Client) Logout(ctx context.Context) error {
+	return c.do(ctx, "POST", "/api/v1/auth/logout", nil, nil)
+}
+
+// Me describes the caller.
+func (c *Client) Me(ctx context.Context) (MeResponse, error) {
+	var out MeResponse
+	err := c.do(ctx, "GET", "/api/v1/me", nil, &out)
+	return out, err
+}
+
+// Repos lists a workspace's repos.
+func (c *Client) Repos(ctx context.Context, ws string) ([]app.Repo, error) {
+	var out struct {
+		Repos []app.Repo `json:"repos"`
+	}
+	err := c.do(ctx, "GET", wsPath(ws, "repos"), nil, &out)
+	return out.Repos, err
+}
+
+// Repo gets one repo by name or id.
+func (c *Client) Repo(ctx context.Context, ws, repo string) (app.Repo, error) {
+	var out app.Repo
+	err := c.do(ctx, "GET", wsPath(ws, "repos", repo), nil, &out)
+	return out, err
+}
+
+// CreateRepo registers a repo.
+func (c *Client) CreateRepo(ctx context.Context, ws string, req CreateRepoRequest) (app.Repo, error) {
+	var out app.Repo
+	err := c.do(ctx, "POST", wsPath(ws, "repos"), req, &out)
+	return out, err
+}
+
+// DeleteRepo deletes a repo and everything indexed in it.
+func (c *Client) DeleteRepo(ctx context.Context, ws, repo string) error {
+	return c.do(ctx, "DELETE", wsPath(ws, "repos", repo), nil, nil)
+}
+
+// BeginIndex starts an index session.
+func (c *Client) BeginIndex(ctx context.Context, ws, repo string, files []app.FileFingerprint) (app.IndexPlan, error) {
+	var out app.IndexPlan
+	err := c.do(ctx, "POST", wsPath(ws, "repos", repo, "index-sessions"), BeginIndexRequest{Files: files}, &out)
+	return out, err
+}
+
+// Upload sends one batch of files to an index session.
+func (c *Client) Upload(ctx context.Context, ws, repo, session string, files []app.FileUpload) error {
+	return c.do(ctx, "POST", wsPath(ws, "repos", repo, "index-sessions", session, "files"), UploadRequest{Files: files}, nil)
+}
+
+// Commit commits an index session.
+func (c *Client) Commit(ctx context.Context, ws, repo, session string) (app.IndexCommit, error) {
+	var out app.IndexCommit
+	err := c.do(ctx, "POST", wsPath(ws, "repos", repo, "index-sessions", session, "commit"), nil, &out)
+	return out, err
+}
+
+// File fetches a file's sealed content.
+func (c *Client) File(ctx context.Context, ws, repo, path string) (app.FileRecord, error) {
+	var out app.FileRecord
+	err := c.do(ctx, "GET", wsPath(ws, "repos", repo, "file")+"?path="+url.QueryEscape(path), nil, &out)
+	return out, err
+}
+
+// SearchOptions narrow a search.
+type SearchOptions struct {
+	Repo  string
+	Limit int
+	Mode  string
+}
+
+// Search runs a query.
+func (c *Client) Search(ctx context.Context, ws, query string, o SearchOptions) ([]app.SearchResult, error) {
+	v := url.Values{"q": {query}}
+	if o.Repo != "" {
+		v.Set("repo", o.Repo)
+	}
+	if o.Limit > 0 {
+		v.Set("limit", strconv.Itoa(o.Limit))
+	}
+	if o.Mode != "" {
+		v.Set("mode", o.Mode)
+	}
+	var out SearchResponse
+	err := c.do(ctx, "GET", wsPath(ws, "search")+"?"+v.Encode(), nil, &out)
+	return out.Results, err
+}
