@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -58,7 +57,7 @@ func newAdminCreateUserCmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		st, err := openStore(c.Context(), cfg, newLogger(os.Stderr, "warn"))
+		st, err := openStore(c.Context(), cfg, newLogger(c.ErrOrStderr(), "warn"))
 		if err != nil {
 			return err
 		}

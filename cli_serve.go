@@ -146,14 +146,14 @@ pin with optiq login --fingerprint.`,
 		if err != nil {
 			return usageError{err}
 		}
-		return serve(c.Context(), cfg, os.Stdout, nil)
+		return serve(c.Context(), cfg, c.OutOrStdout(), c.ErrOrStderr(), nil)
 	}
 	return c
 }
 
 // serve runs the server until ctx ends. ready, if set, receives the bound
 // address once the server accepts connections.
-func serve(ctx context.Context, cfg serverConfig, logOut io.Writer, ready chan<- string) error {
+func serve(ctx context.Context, cfg serverConfig, logOut, console io.Writer, ready chan<- string) error {
 	log := newLogger(logOut, cfg.LogLevel)
 	st, err := openStore(ctx, cfg, log)
 	if err != nil {
@@ -190,7 +190,7 @@ func serve(ctx context.Context, cfg serverConfig, logOut io.Writer, ready chan<-
 	tln := tls.NewListener(ln, certs.TLSConfig(cfg.AllowTLS12))
 	url := "https://" + ln.Addr().String()
 	log.Info("optiq server listening", "url", url, "fingerprint", certs.Fingerprint(), "data", cfg.DataDir, "version", version)
-	fmt.Fprintf(os.Stderr, `Optiq is listening on %s
+	fmt.Fprintf(console, `Optiq is listening on %s
 Certificate fingerprint: %s
 Create the first admin:  optiq admin create-user --data %s --email you@example.com --role admin --password-stdin
 Then sign in:            optiq login %s --email you@example.com --password-stdin --fingerprint %s

@@ -184,6 +184,12 @@ func statusFor(err error) int {
 
 // errorHandler is the one place errors become HTTP responses.
 func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
+	if requestID(c) == "" {
+		// Refused before any middleware ran (e.g. an oversized body).
+		id := newRequestID()
+		c.Locals("request_id", id)
+		c.Set(requestIDHdr, id)
+	}
 	code, msg := app.ErrorCode(err), app.ErrorMessage(err)
 	var fe *fiber.Error
 	if errors.As(err, &fe) {
