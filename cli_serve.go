@@ -125,8 +125,9 @@ func openStore(ctx context.Context, cfg serverConfig, log *slog.Logger) (*store.
 		return nil, err
 	}
 	return store.Open(ctx, cfg.DataDir, store.Options{
-		MasterKey: mk,
-		OpenIndex: func(dir string) (app.LexicalIndex, error) { return search.OpenLexical(filepath.Join(dir, "lexical")) },
+		Sealer:      mk.Sealer(),
+		EmailPepper: mk.Pepper("email"),
+		OpenIndex:   func(dir string) (app.LexicalIndex, error) { return search.OpenLexical(filepath.Join(dir, "lexical")) },
 	})
 }
 

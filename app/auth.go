@@ -108,3 +108,16 @@ func RequestIDFrom(ctx context.Context) string {
 	s, _ := ctx.Value(requestIDKey).(string)
 	return s
 }
+
+// Sealer encrypts server-side secrets at rest (TOTP seeds, e-mail
+// addresses, SSO keys), bound to additional data naming what they belong to.
+// Adapters get a Sealer, never the master key.
+type Sealer interface {
+	Seal(plaintext, aad []byte) []byte
+	Open(sealed, aad []byte) ([]byte, error)
+}
+
+// Pepper computes keyed hashes for looking secrets up by value.
+type Pepper interface {
+	Sum(value string) []byte
+}

@@ -65,13 +65,15 @@ func rank(q app.Query, hits search.DocumentMatchCollection, limit int) []app.Ind
 			return a.kind - b.kind
 		case a.class != b.class:
 			return a.class - b.class
-		case len(a.doc.Path) != len(b.doc.Path):
-			return len(a.doc.Path) - len(b.doc.Path)
-		case a.bleve != b.bleve:
+		case a.tier == tierFuzzy && len(texts) > 0 && a.bleve != b.bleve:
+			// Among fuzzy and path matches, Bleve's score says which is
+			// closer; in the named tiers the match itself is the same.
 			if a.bleve > b.bleve {
 				return -1
 			}
 			return 1
+		case len(a.doc.Path) != len(b.doc.Path):
+			return len(a.doc.Path) - len(b.doc.Path)
 		case a.doc.Path != b.doc.Path:
 			return strings.Compare(a.doc.Path, b.doc.Path)
 		}

@@ -16,14 +16,15 @@ import (
 	"time"
 
 	"github.com/optiq/optiq/app"
-	"github.com/optiq/optiq/seal"
 	"golang.org/x/crypto/argon2"
 )
 
 // Options configure a Store.
 type Options struct {
-	// MasterKey seals secrets at rest and keys the e-mail lookup hash.
-	MasterKey seal.MasterKey
+	// Sealer seals secrets at rest.
+	Sealer app.Sealer
+	// EmailPepper keys the e-mail lookup hash.
+	EmailPepper app.Pepper
 	// OpenIndex opens a tenant's derived lexical index in dir. Nil means
 	// tenants have no lexical index (search answers from nothing).
 	OpenIndex func(dir string) (app.LexicalIndex, error)
@@ -37,14 +38,17 @@ type Options struct {
 type Store struct {
 	dir     string
 	control *DB
-	sealer  *seal.Sealer
-	emailH  *seal.Pepper
+	sealer  app.Sealer
+	emailH  app.Pepper
 	opts    Options
 	tenants *tenantCache
 }
 
 // Open opens the data directory dir, creating and migrating it as needed.
 func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
+	if opts.Sealer == nil || opts.EmailPepper == nil {
+		return nil, errors.New("store: a sealer and an e-mail pepper are required")
+	}
 	if opts.MaxOpenTenants <= 0 {
 		opts.MaxOpenTenants = 64
 	}
@@ -62,8 +66,8 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	s := &Store{
 		dir:     dir,
 		control: db,
-		sealer:  opts.MasterKey.Sealer(),
-		emailH:  opts.MasterKey.Pepper("email"),
+		sealer:  opts.Sealer,
+		emailH:  opts.EmailPepper,
 		opts:    opts,
 	}
 	s.tenants = newTenantCache(s, opts.MaxOpenTenants)

@@ -1,0 +1,126 @@
+package app_test
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/optiq/optiq/app"
+)
+
+func TestParseQuery(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []app.Term
+		err  string
+	}{
+		{in: "HandleRequest", want: []app.Term{{Value: "HandleRequest"}}},
+		{in: "  handle   request ", want: []app.Term{{Value: "handle"}, {Value: "request"}}},
+		{in: "sym:Reader lang:Go", want: []app.Term{{Field: "sym", Value: "Reader"}, {Field: "lang", Value: "go"}}},
+		{in: "file:_test.go path:net/http", want: []app.Term{{Field: "path", Value: "_test.go"}, {Field: "path", Value: "net/http"}}},
+		{in: `"New" kind:function`, want: []app.Term{{Value: "New", Exact: true}, {Field: "kind", Value: "function"}}},
+		{in: `sym:"Read All"`, want: []app.Term{{Field: "sym", Value: "Read All", Exact: true}}},
+		{in: "Reader -path:_test.go -lang:c", want: []app.Term{{Value: "Reader"}, {Field: "path", Value: "_test.go", Negate: true}, {Field: "lang", Value: "c", Negate: true}}},
+		{in: "repo:api Client", want: []app.Term{{Field: "repo", Value: "api"}, {Value: "Client"}}},
+		{in: "std::vector", want: []app.Term{{Value: "std::vector"}}},
+		{in: "a - b", want: []app.Term{{Value: "a"}, {Value: "-"}, {Value: "b"}}},
+		{in: "", err: "empty query"},
+		{in: "   ", err: "empty query"},
+		{in: "lang:", err: "lang: needs a value"},
+		{in: "lang: go", err: "lang: needs a value"},
+		{in: `"unterminated`, err: "unterminated quote"},
+		{in: `""`, err: "empty quoted value"},
+		{in: "-path:vendor", err: "only exclusions"},
+		{in: "\xff", err: "not valid UTF-8"},
+		{in: strings.Repeat("a", app.MaxQueryLen+1), err: "longer than"},
+	}
+	for _, tt := range tests {
+		q, err := app.ParseQuery(tt.in)
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) || app.ErrorCode(err) != app.EINVALID {
+				t.Errorf("ParseQuery(%q) error = %v, want %q", tt.in, err, tt.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("ParseQuery(%q): %v", tt.in, err)
+			continue
+		}
+		if !reflect.DeepEqual(q.Terms, tt.want) {
+			t.Errorf("ParseQuery(%q) = %+v, want %+v", tt.in, q.Terms, tt.want)
+		}
+	}
+}
+
+func TestQueryAccessors(t *testing.T) {
+	q, err := app.ParseQuery("Foo sym:Bar -sym:Baz repo:a -repo:b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := q.Text(); len(got) != 2 || got[0].Value != "Foo" || got[1].Value != "Bar" {
+		t.Errorf("Text() = %+v", got)
+	}
+	in, ex := q.Filters(app.FieldRepo)
+	if !reflect.DeepEqual(in, []string{"a"}) || !reflect.DeepEqual(ex, []string{"b"}) {
+		t.Errorf("Filters(repo) = %v, %v", in, ex)
+	}
+}
+
+func FuzzParseQuery(f *testing.F) {
+	for _, s := range []string{"Foo", `sym:"a b" -path:x lang:go`, "-", `"`, "repo:", "a:b:c", "-\"x\""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		q, err := app.ParseQuery(s)
+		if err != nil {
+			if app.ErrorCode(err) != app.EINVALID {
+				t.Fatalf("error with code %q: %v", app.ErrorCode(err), err)
+			}
+			return
+		}
+		if len(q.Terms) == 0 || !utf8.ValidString(s) {
+			t.Fatalf("accepted %q with %d terms", s, len(q.Terms))
+		}
+		for _, term := range q.Terms {
+			if term.Value == "" {
+				t.Fatalf("empty term value in %q", s)
+			}
+		}
+	})
+}
+
+func TestValidatePath(t *testing.T) {
+	for _, ok := range []string{"a.go", "dir/sub/file_test.go", "ünïcode/файл.py", ".github/workflows/ci.yml"} {
+		if err := app.ValidatePath(ok); err != nil {
+			t.Errorf("ValidatePath(%q): %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"", "/abs", "../up", "a/../b", "a//b", "./a", "a/", ".", "..", "a\\b", "a\x00b", "\xff", strings.Repeat("a", app.MaxPathLen+1)} {
+		if err := app.ValidatePath(bad); err == nil || app.ErrorCode(err) != app.EINVALID {
+			t.Errorf("ValidatePath(%q) accepted", bad)
+		}
+	}
+}
+
+func TestValidateNameAndEmail(t *testing.T) {
+	for _, bad := range []string{"", "a b", "-x", ".x", strings.Repeat("a", 65), "a/b", "ü"} {
+		if app.ValidateName("repo", bad) == nil {
+			t.Errorf("ValidateName(%q) accepted", bad)
+		}
+	}
+	if app.ValidateName("repo", "my-repo_1.2") != nil {
+		t.Error("valid name refused")
+	}
+	if e, err := app.NormalizeEmail("  Ada@Example.COM "); err != nil || e != "ada@example.com" {
+		t.Errorf("NormalizeEmail: %q %v", e, err)
+	}
+	for _, bad := range []string{"", "ada", "Ada <ada@example.com>", "a@b@c"} {
+		if _, err := app.NormalizeEmail(bad); err == nil {
+			t.Errorf("NormalizeEmail(%q) accepted", bad)
+		}
+	}
+	if app.ValidatePassword("short") == nil || app.ValidatePassword("twelve chars") != nil {
+		t.Error("password policy")
+	}
+}
