@@ -60,41 +60,52 @@ type Tenant interface {
 	Search(ctx context.Context, q Query) ([]SearchResult, error)
 }
 
-// IndexDoc is one document of the derived lexical index: a symbol or a file.
-type IndexDoc struct {
-	ID        string // "s<rowid>" for symbols, "f<rowid>" for files
-	RepoID    string
-	Path      string
-	Name      string // symbol name; "" for files
-	Kind      string // symbol kind; "file" for files
-	Container string
-	Language  string
-	Line      int
+// FileDoc is a file as the derived lexical index sees it.
+type FileDoc struct {
+	ID       string // "f<rowid>"
+	RepoID   string
+	Path     string
+	Language string
 }
 
-// IndexChange is a batch of edits to the derived index, stamped with the
-// tenant's index version so that a stale index is detected and rebuilt.
+// IndexChange is a batch of edits to the derived lexical index, stamped
+// with the tenant's index version so that a stale index is detected and
+// rebuilt. The index holds the vocabulary of symbol names (one entry per
+// lower-case name) and the files; the tenant database maps names to
+// symbols.
 type IndexChange struct {
-	Version int64
-	Delete  []string
-	Add     []IndexDoc
+	Version     int64
+	AddNames    []string // names (one spelling each) that became present
+	DeleteNames []string // lower-case names no longer present
+	AddFiles    []FileDoc
+	DeleteFiles []string // file document ids
 }
 
-// IndexHit is a lexical match.
+// NameHit is a candidate symbol name for a query.
+type NameHit struct {
+	Name  string // a spelling of the name as indexed
+	Score float64
+}
+
+// IndexHit is a lexical match of a file.
 type IndexHit struct {
 	ID    string
 	Score float64
-	Why   string
 }
 
-// LexicalIndex is a tenant's derived symbol/path index.
+// LexicalIndex is a tenant's derived symbol-name and path index.
 type LexicalIndex interface {
 	Apply(ctx context.Context, ch IndexChange) error
 	// Version is the version of the last applied change (0 for empty).
 	Version() (int64, error)
 	// Reset empties the index before a rebuild.
 	Reset(ctx context.Context) error
-	Search(ctx context.Context, q Query) ([]IndexHit, error)
+	// Names returns the names that match every text term, best first:
+	// exact, prefix, camelCase parts, parts and bounded fuzzy matches.
+	Names(ctx context.Context, terms []Term, limit int) ([]NameHit, error)
+	// Files returns the files whose paths match every text term and the
+	// query's path, language and repo filters.
+	Files(ctx context.Context, q Query, limit int) ([]IndexHit, error)
 	Close() error
 }
 

@@ -24,16 +24,17 @@ import (
 	"github.com/optiq/optiq/app"
 )
 
-// Field names in the Bleve documents.
+// The index holds two kinds of documents: one per distinct lower-case
+// symbol name ("n:" + name), and one per file ("f<rowid>").
 const (
+	fType  = "t"     // "n" or "f"
 	fName  = "name"  // whole symbol name, lower-case, one token
 	fParts = "parts" // identifier parts of the name
+	fSpell = "s"     // stored only: the name's spelling
 	fPath  = "path"  // path tokens
 	fPathX = "pathx" // whole path, lower-case, one token
-	fKind  = "kind"
 	fLang  = "lang"
 	fRepo  = "repo"
-	fMeta  = "m" // stored only: kind, name, path, line for ranking
 )
 
 var versionKey = []byte("optiq.version")
@@ -90,7 +91,7 @@ func (f analyzerFunc) Analyze(b []byte) analysis.TokenStream {
 }
 
 var (
-	partsAnalyzer = analyzerFunc(IdentParts)
+	partsAnalyzer = analyzerFunc(app.IdentParts)
 	pathAnalyzer  = analyzerFunc(pathTokens)
 )
 
@@ -100,62 +101,82 @@ func keyword(name, value string) *document.TextField {
 	return document.NewTextFieldCustom(name, nil, []byte(value), indexed, nil)
 }
 
-func toDocument(d app.IndexDoc) *document.Document {
+func nameID(lower string) string { return "n:" + lower }
+
+func nameDocument(name string) *document.Document {
+	lower := truncateUTF8(strings.ToLower(name), 1024)
+	doc := document.NewDocument(nameID(lower))
+	doc.AddField(keyword(fType, "n"))
+	doc.AddField(keyword(fName, lower))
+	doc.AddField(document.NewTextFieldCustom(fParts, nil, []byte(name), index.IndexField, partsAnalyzer))
+	doc.AddField(document.NewTextFieldCustom(fSpell, nil, []byte(name), index.StoreField, nil))
+	return doc
+}
+
+func fileDocument(d app.FileDoc) *document.Document {
 	doc := document.NewDocument(d.ID)
-	lowerPath := strings.ToLower(d.Path)
+	doc.AddField(keyword(fType, "f"))
 	doc.AddField(document.NewTextFieldCustom(fPath, nil, []byte(d.Path), index.IndexField, pathAnalyzer))
-	doc.AddField(keyword(fPathX, truncateUTF8(lowerPath, 2048)))
-	doc.AddField(keyword(fKind, d.Kind))
+	doc.AddField(keyword(fPathX, truncateUTF8(strings.ToLower(d.Path), 2048)))
 	doc.AddField(keyword(fRepo, d.RepoID))
 	if d.Language != "" {
 		doc.AddField(keyword(fLang, d.Language))
 	}
-	if d.Name != "" {
-		doc.AddField(keyword(fName, truncateUTF8(strings.ToLower(d.Name), 1024)))
-		doc.AddField(document.NewTextFieldCustom(fParts, nil, []byte(d.Name), index.IndexField, partsAnalyzer))
-	}
-	doc.AddField(document.NewTextFieldCustom(fMeta, nil, encodeMeta(d), index.StoreField, nil))
 	return doc
 }
 
-// encodeMeta packs what ranking needs into one stored field.
-func encodeMeta(d app.IndexDoc) []byte {
-	b := binary.AppendUvarint(nil, uint64(max(d.Line, 0)))
-	for _, s := range [...]string{d.Kind, d.Name, d.Path, d.Container} {
-		b = binary.AppendUvarint(b, uint64(len(s)))
-		b = append(b, s...)
-	}
-	return b
-}
+// applyBatch bounds the documents per Bleve batch: one huge batch builds
+// one huge in-memory segment.
+const applyBatch = 20000
 
-func decodeMeta(b []byte) (d app.IndexDoc, ok bool) {
-	line, n := binary.Uvarint(b)
-	if n <= 0 {
-		return d, false
-	}
-	b = b[n:]
-	d.Line = int(line)
-	for _, dst := range [...]*string{&d.Kind, &d.Name, &d.Path, &d.Container} {
-		l, n := binary.Uvarint(b)
-		if n <= 0 || uint64(len(b)-n) < l {
-			return d, false
-		}
-		*dst = string(b[n : n+int(l)])
-		b = b[n+int(l):]
-	}
-	return d, true
-}
-
-// Apply implements app.LexicalIndex.
+// Apply implements app.LexicalIndex. Large changes go in several batches;
+// the version stamp is written with the last, so an interrupted apply
+// leaves a stale version and the store rebuilds.
 func (l *Lexical) Apply(ctx context.Context, ch app.IndexChange) error {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	b := l.idx.NewBatch()
-	for _, id := range ch.Delete {
-		b.Delete(id)
+	n := 0
+	flush := func() error {
+		if n < applyBatch {
+			return nil
+		}
+		if err := l.idx.Batch(b); err != nil {
+			return err
+		}
+		b.Reset()
+		n = 0
+		return ctx.Err()
 	}
-	for _, d := range ch.Add {
-		if err := b.IndexAdvanced(toDocument(d)); err != nil {
+	for _, name := range ch.DeleteNames {
+		b.Delete(nameID(name))
+		n++
+		if err := flush(); err != nil {
+			return err
+		}
+	}
+	for _, id := range ch.DeleteFiles {
+		b.Delete(id)
+		n++
+		if err := flush(); err != nil {
+			return err
+		}
+	}
+	for _, name := range ch.AddNames {
+		if err := b.IndexAdvanced(nameDocument(name)); err != nil {
+			return err
+		}
+		n++
+		if err := flush(); err != nil {
+			return err
+		}
+	}
+	for _, d := range ch.AddFiles {
+		if err := b.IndexAdvanced(fileDocument(d)); err != nil {
+			return err
+		}
+		n++
+		if err := flush(); err != nil {
 			return err
 		}
 	}
@@ -211,30 +232,79 @@ func (l *Lexical) DocCount() (uint64, error) {
 	return l.idx.DocCount()
 }
 
-// Search implements app.LexicalIndex.
-func (l *Lexical) Search(ctx context.Context, q app.Query) ([]app.IndexHit, error) {
-	bq, err := buildQuery(q)
-	if err != nil {
-		return nil, err
-	}
-	limit := q.Limit
-	if limit <= 0 {
-		limit = 20
-	}
-	req := bleve.NewSearchRequestOptions(bq, candidates(limit), 0, false)
-	req.Fields = []string{fMeta}
+func (l *Lexical) search(ctx context.Context, q query.Query, limit int, fields ...string) (*bleve.SearchResult, error) {
+	req := bleve.NewSearchRequestOptions(q, limit, 0, false)
+	req.Fields = fields
 	req.SortBy([]string{"-_score", "_id"})
 	l.mu.RLock()
+	defer l.mu.RUnlock()
 	res, err := l.idx.SearchInContext(ctx, req)
-	l.mu.RUnlock()
 	if err != nil {
 		return nil, fmt.Errorf("lexical search: %w", err)
 	}
-	return rank(q, res.Hits, limit), nil
+	return res, nil
 }
 
-// candidates is how many Bleve hits are re-ranked for limit results.
-func candidates(limit int) int { return max(5*limit, 100) }
+// Names implements app.LexicalIndex.
+func (l *Lexical) Names(ctx context.Context, terms []app.Term, limit int) ([]app.NameHit, error) {
+	must := []query.Query{term(fType, "n")}
+	for _, t := range terms {
+		must = append(must, nameQuery(t))
+	}
+	res, err := l.search(ctx, query.NewConjunctionQuery(must), limit, fSpell)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]app.NameHit, 0, len(res.Hits))
+	for _, h := range res.Hits {
+		spell, _ := h.Fields[fSpell].(string)
+		if spell == "" {
+			spell = strings.TrimPrefix(h.ID, "n:")
+		}
+		out = append(out, app.NameHit{Name: spell, Score: h.Score})
+	}
+	return out, nil
+}
+
+// Files implements app.LexicalIndex.
+func (l *Lexical) Files(ctx context.Context, q app.Query, limit int) ([]app.IndexHit, error) {
+	must := []query.Query{term(fType, "f")}
+	var mustNot []query.Query
+	for _, t := range q.Terms {
+		var c query.Query
+		switch t.Field {
+		case app.FieldText:
+			c = pathTextQuery(t.Value)
+		case app.FieldPath:
+			c = pathContains(t.Value)
+		case app.FieldLang:
+			c = term(fLang, t.Value)
+		default:
+			continue // sym:, kind: and repo: do not apply to files here
+		}
+		if t.Negate {
+			mustNot = append(mustNot, c)
+		} else {
+			must = append(must, c)
+		}
+	}
+	if len(q.RepoIDs) > 0 {
+		repos := make([]query.Query, len(q.RepoIDs))
+		for i, id := range q.RepoIDs {
+			repos[i] = term(fRepo, id)
+		}
+		must = append(must, query.NewDisjunctionQuery(repos))
+	}
+	res, err := l.search(ctx, query.NewBooleanQuery(must, nil, mustNot), limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]app.IndexHit, len(res.Hits))
+	for i, h := range res.Hits {
+		out[i] = app.IndexHit{ID: h.ID, Score: h.Score}
+	}
+	return out, nil
+}
 
 func term(field, v string) *query.TermQuery {
 	t := query.NewTermQuery(v)
@@ -268,10 +338,9 @@ func pathContains(v string) *query.WildcardQuery {
 	return w
 }
 
-// textQuery matches one free-text or sym: term: exact name, prefix, camel
-// hump (each query part a prefix of a name part), part, bounded fuzzy, and
-// for free text also path tokens.
-func textQuery(t app.Term) query.Query {
+// nameQuery matches one text term against names: exact, prefix, camel
+// hump (each query part a prefix of a name part), part, bounded fuzzy.
+func nameQuery(t app.Term) query.Query {
 	lower := strings.ToLower(t.Value)
 	if t.Exact {
 		return term(fName, lower)
@@ -280,7 +349,7 @@ func textQuery(t app.Term) query.Query {
 	if len(lower) >= 2 {
 		dis = append(dis, boosted(prefix(fName, lower), 8))
 	}
-	parts := IdentParts(t.Value)
+	parts := app.IdentParts(t.Value)
 	if len(parts) > 1 {
 		conj := make([]query.Query, len(parts))
 		for i, p := range parts {
@@ -297,60 +366,15 @@ func textQuery(t app.Term) query.Query {
 		f.SetPrefix(1)
 		dis = append(dis, boosted(f, 1))
 	}
-	if t.Field == app.FieldText {
-		dis = append(dis, boosted(term(fPath, lower), 1))
-		if strings.ContainsAny(lower, "/.") {
-			dis = append(dis, boosted(pathContains(lower), 1))
-		}
-	}
 	return query.NewDisjunctionQuery(dis)
 }
 
-func buildQuery(q app.Query) (query.Query, error) {
-	var must, mustNot []query.Query
-	hasText, hasKind := false, false
-	for _, t := range q.Terms {
-		hasKind = hasKind || (t.Field == app.FieldKind && !t.Negate)
-		var c query.Query
-		switch t.Field {
-		case app.FieldText, app.FieldSym:
-			if t.Negate {
-				c = term(fName, strings.ToLower(t.Value))
-			} else {
-				c = textQuery(t)
-				hasText = true
-			}
-		case app.FieldPath:
-			c = pathContains(t.Value)
-		case app.FieldLang:
-			c = term(fLang, t.Value)
-		case app.FieldKind:
-			c = term(fKind, t.Value)
-		case app.FieldRepo:
-			continue // resolved to RepoIDs by the tenant
-		default:
-			return nil, app.Errorf(app.EINVALID, "unknown query field %q", t.Field)
-		}
-		if t.Negate {
-			mustNot = append(mustNot, c)
-		} else {
-			must = append(must, c)
-		}
+// pathTextQuery matches free text against a path: a path token, or for
+// text that looks like a path, a substring of the whole path.
+func pathTextQuery(v string) query.Query {
+	lower := strings.ToLower(v)
+	if strings.ContainsAny(lower, "/.") {
+		return pathContains(lower)
 	}
-	if len(q.RepoIDs) > 0 {
-		repos := make([]query.Query, len(q.RepoIDs))
-		for i, id := range q.RepoIDs {
-			repos[i] = term(fRepo, id)
-		}
-		must = append(must, query.NewDisjunctionQuery(repos))
-	}
-	if !hasText && !hasKind {
-		// Filters alone list files, not every symbol in them.
-		must = append(must, term(fKind, "file"))
-	}
-	if len(must) == 0 {
-		must = append(must, query.NewMatchAllQuery())
-	}
-	bq := query.NewBooleanQuery(must, nil, mustNot)
-	return bq, nil
+	return query.NewDisjunctionQuery([]query.Query{boosted(term(fPath, lower), 2), prefix(fPath, lower)})
 }

@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,6 +33,8 @@ type Options struct {
 	MaxOpenTenants int
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Logger receives operational events (default slog.Default()).
+	Logger *slog.Logger
 }
 
 // Store is an Optiq data directory: control.db plus tenant files.
@@ -54,6 +57,9 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
 	}
 	if err := os.MkdirAll(filepath.Join(dir, "tenants"), 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)

@@ -32,9 +32,9 @@ func bumpIndexVersion(ctx context.Context, tx *sql.Tx) (int64, error) {
 }
 
 const repoColumns = `r.id, r.name, r.key_check, r.no_embeddings, r.generation, r.indexed_at, r.created_at,
-	(SELECT count(*) FROM files f WHERE f.repo_id = r.id),
-	(SELECT coalesce(sum(f.size), 0) FROM files f WHERE f.repo_id = r.id),
-	(SELECT count(*) FROM symbols s JOIN files f ON f.id = s.file_id WHERE f.repo_id = r.id)`
+	(SELECT count(*) FROM files f WHERE f.repo_id = r.id AND f.session_id IS NULL),
+	(SELECT coalesce(sum(f.size), 0) FROM files f WHERE f.repo_id = r.id AND f.session_id IS NULL),
+	(SELECT count(*) FROM symbols s JOIN files f ON f.id = s.file_id WHERE f.repo_id = r.id AND f.session_id IS NULL)`
 
 func scanRepo(sc interface{ Scan(...any) error }) (app.Repo, error) {
 	var r app.Repo
@@ -101,8 +101,12 @@ func (h *Tenant) DeleteRepo(ctx context.Context, repoID string) error {
 	defer h.t.mu.Unlock()
 	var ch app.IndexChange
 	err := h.t.db.Tx(ctx, func(tx *sql.Tx) error {
-		ids, err := docIDs(ctx, tx, `WHERE f.repo_id = ?`, repoID)
+		where, args := `WHERE f.repo_id = ? AND f.session_id IS NULL`, []any{repoID}
+		minus, err := nameCounts(ctx, tx, where, args)
 		if err != nil {
+			return err
+		}
+		if ch.DeleteFiles, err = fileDocIDs(ctx, tx, where, args); err != nil {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM repos WHERE id = ?`, repoID)
@@ -112,7 +116,9 @@ func (h *Tenant) DeleteRepo(ctx context.Context, repoID string) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return app.Errorf(app.ENOTFOUND, "repo %q not found", repoID)
 		}
-		ch.Delete = ids
+		if ch.AddNames, ch.DeleteNames, err = applyNameCounts(ctx, tx, nil, minus); err != nil {
+			return err
+		}
 		ch.Version, err = bumpIndexVersion(ctx, tx)
 		return err
 	})
@@ -122,11 +128,84 @@ func (h *Tenant) DeleteRepo(ctx context.Context, repoID string) error {
 	return h.t.apply(ctx, ch)
 }
 
-// docIDs lists the index document ids of the files matched by where (on
-// files f) and their symbols.
-func docIDs(ctx context.Context, q querier, where string, args ...any) ([]string, error) {
-	rows, err := q.QueryContext(ctx, `SELECT 'f' || f.id FROM files f `+where+`
-		UNION ALL SELECT 's' || s.id FROM symbols s JOIN files f ON f.id = s.file_id `+where, append(args, args...)...)
+// nameCount is how many symbols carry one lower-case name, with a spelling.
+type nameCount struct {
+	name string
+	n    int
+}
+
+// nameCounts counts the symbols of the files matched by where (on files f)
+// by lower-case name.
+func nameCounts(ctx context.Context, q querier, where string, args []any) (map[string]nameCount, error) {
+	rows, err := q.QueryContext(ctx, `SELECT s.lname, min(s.name), count(*) FROM symbols s JOIN files f ON f.id = s.file_id `+where+` GROUP BY s.lname`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]nameCount{}
+	for rows.Next() {
+		var l string
+		var c nameCount
+		if err := rows.Scan(&l, &c.name, &c.n); err != nil {
+			return nil, err
+		}
+		out[l] = c
+	}
+	return out, rows.Err()
+}
+
+// applyNameCounts updates the vocabulary and returns the names that
+// appeared and the lower-case names that disappeared.
+func applyNameCounts(ctx context.Context, tx *sql.Tx, plus, minus map[string]nameCount) (added, deleted []string, err error) {
+	dec, err := tx.PrepareContext(ctx, `UPDATE names SET n = n - ? WHERE lname = ? RETURNING n`)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer dec.Close()
+	del, err := tx.PrepareContext(ctx, `DELETE FROM names WHERE lname = ?`)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer del.Close()
+	removed := map[string]bool{}
+	for l, c := range minus {
+		var left int
+		if err := dec.QueryRowContext(ctx, c.n, l).Scan(&left); err != nil {
+			return nil, nil, fmt.Errorf("vocabulary out of step for %q: %w", l, err)
+		}
+		if left <= 0 {
+			if _, err := del.ExecContext(ctx, l); err != nil {
+				return nil, nil, err
+			}
+			removed[l] = true
+			if _, back := plus[l]; !back {
+				deleted = append(deleted, l)
+			}
+		}
+	}
+	inc, err := tx.PrepareContext(ctx, `INSERT INTO names (lname, name, n) VALUES (?, ?, ?)
+		ON CONFLICT (lname) DO UPDATE SET n = n + excluded.n RETURNING n`)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer inc.Close()
+	for l, c := range plus {
+		var total int
+		if err := inc.QueryRowContext(ctx, l, c.name, c.n).Scan(&total); err != nil {
+			return nil, nil, err
+		}
+		// A new row is a name the index lacks, unless this same change
+		// removed it a moment ago (its document is still there).
+		if total == c.n && !removed[l] {
+			added = append(added, c.name)
+		}
+	}
+	return added, deleted, nil
+}
+
+// fileDocIDs lists the index document ids of the files matched by where.
+func fileDocIDs(ctx context.Context, q querier, where string, args []any) ([]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT 'f' || f.id FROM files f `+where, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -160,74 +239,41 @@ func (t *tenantDB) rebuildIndex(ctx context.Context, version int64) error {
 	if err := t.index.Reset(ctx); err != nil {
 		return err
 	}
-	const batch = 20000
-	ch := app.IndexChange{}
-	flush := func(final bool) error {
-		if final {
-			ch.Version = version
-		} else {
-			have, _ := t.index.Version()
-			ch.Version = have // keep the old stamp until the last batch
-		}
-		err := t.index.Apply(ctx, ch)
-		ch.Add = ch.Add[:0]
-		return err
-	}
-	err := scanDocs(ctx, t.db.read, "", nil, func(d app.IndexDoc) error {
-		ch.Add = append(ch.Add, d)
-		if len(ch.Add) >= batch {
-			return flush(false)
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	return flush(true)
-}
-
-// scanDocs calls fn with the index document of every file and symbol
-// matched by where (on files f).
-func scanDocs(ctx context.Context, q querier, where string, args []any, fn func(app.IndexDoc) error) error {
-	rows, err := q.QueryContext(ctx, `SELECT id, repo_id, path, language FROM files f `+where, args...)
+	ch := app.IndexChange{Version: version}
+	rows, err := t.db.read.QueryContext(ctx, `SELECT name FROM names`)
 	if err != nil {
 		return err
 	}
 	for rows.Next() {
-		var id int64
-		d := app.IndexDoc{Kind: "file"}
-		if err := rows.Scan(&id, &d.RepoID, &d.Path, &d.Language); err != nil {
+		var n string
+		if err := rows.Scan(&n); err != nil {
 			rows.Close()
 			return err
 		}
-		d.ID = "f" + strconv.FormatInt(id, 10)
-		if err := fn(d); err != nil {
-			rows.Close()
-			return err
-		}
+		ch.AddNames = append(ch.AddNames, n)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	rows, err = q.QueryContext(ctx, `SELECT s.id, f.repo_id, f.path, f.language, s.name, s.kind, s.container, s.line
-		FROM symbols s JOIN files f ON f.id = s.file_id `+where, args...)
+	rows, err = t.db.read.QueryContext(ctx, `SELECT id, repo_id, path, language FROM files WHERE session_id IS NULL`)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id int64
-		var d app.IndexDoc
-		if err := rows.Scan(&id, &d.RepoID, &d.Path, &d.Language, &d.Name, &d.Kind, &d.Container, &d.Line); err != nil {
+		var d app.FileDoc
+		if err := rows.Scan(&id, &d.RepoID, &d.Path, &d.Language); err != nil {
 			return err
 		}
-		d.ID = "s" + strconv.FormatInt(id, 10)
-		if err := fn(d); err != nil {
-			return err
-		}
+		d.ID = "f" + strconv.FormatInt(id, 10)
+		ch.AddFiles = append(ch.AddFiles, d)
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return t.index.Apply(ctx, ch)
 }
 
 // File implements app.Tenant.
@@ -237,7 +283,7 @@ func (h *Tenant) File(ctx context.Context, repoID, path string) (app.FileRecord,
 	}
 	f := app.FileRecord{RepoID: repoID, Path: path}
 	err := h.t.db.read.QueryRowContext(ctx, `SELECT r.name, f.language, f.size, f.fingerprint, f.content FROM files f JOIN repos r ON r.id = f.repo_id
-		WHERE f.repo_id = ? AND f.path = ?`, repoID, path).Scan(&f.Repo, &f.Language, &f.Size, &f.Fingerprint, &f.Content)
+		WHERE f.repo_id = ? AND f.path = ? AND f.session_id IS NULL`, repoID, path).Scan(&f.Repo, &f.Language, &f.Size, &f.Fingerprint, &f.Content)
 	if errors.Is(err, sql.ErrNoRows) {
 		return f, app.Errorf(app.ENOTFOUND, "file %q not found in repo", path)
 	}
@@ -313,7 +359,7 @@ func (h *Tenant) BeginIndex(ctx context.Context, repoID string, manifest []app.F
 			}
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT path, fingerprint FROM files WHERE repo_id = ?`, repoID)
+		rows, err := tx.QueryContext(ctx, `SELECT path, fingerprint FROM files WHERE repo_id = ? AND session_id IS NULL`, repoID)
 		if err != nil {
 			return err
 		}
@@ -376,8 +422,9 @@ func loadSession(ctx context.Context, q querier, repoID, id string) (session, er
 	return s, json.Unmarshal([]byte(drop), &s.drop)
 }
 
-// Upload implements app.Tenant: files are staged in the session until the
-// commit, so an interrupted upload changes nothing visible.
+// Upload implements app.Tenant: files go straight into pending rows of the
+// session, invisible until the commit, so an interrupted upload changes
+// nothing visible.
 func (h *Tenant) Upload(ctx context.Context, repoID, sessionID string, files []app.FileUpload) error {
 	for i := range files {
 		if err := validateUpload(&files[i]); err != nil {
@@ -393,34 +440,52 @@ func (h *Tenant) Upload(ctx context.Context, repoID, sessionID string, files []a
 		for _, p := range s.need {
 			needed[p] = true
 		}
-		stmt, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO staged_files (session_id, path, fingerprint, language, size, content, symbols) VALUES (?,?,?,?,?,?,?)`)
+		// A retried batch replaces what the first attempt stored.
+		delFile, err := tx.PrepareContext(ctx, `DELETE FROM files WHERE session_id = ? AND path = ?`)
 		if err != nil {
 			return err
 		}
-		defer stmt.Close()
+		defer delFile.Close()
+		insFile, err := tx.PrepareContext(ctx, `INSERT INTO files (repo_id, session_id, path, fingerprint, language, size, content) VALUES (?,?,?,?,?,?,?) RETURNING id`)
+		if err != nil {
+			return err
+		}
+		defer insFile.Close()
+		insSym, err := tx.PrepareContext(ctx, `INSERT INTO symbols (file_id, name, lname, kind, container, line, end_line, signature, doc) VALUES (?,?,?,?,?,?,?,?,?)`)
+		if err != nil {
+			return err
+		}
+		defer insSym.Close()
 		for _, f := range files {
 			if !needed[f.Path] {
 				return app.Errorf(app.EINVALID, "%s: not part of this index session's plan", f.Path)
 			}
-			syms, err := json.Marshal(f.Symbols)
-			if err != nil {
+			if _, err := delFile.ExecContext(ctx, sessionID, f.Path); err != nil {
 				return err
 			}
-			if _, err := stmt.ExecContext(ctx, sessionID, f.Path, f.Fingerprint, f.Language, f.Size, f.Content, syms); err != nil {
+			var fileID int64
+			if err := insFile.QueryRowContext(ctx, repoID, sessionID, f.Path, f.Fingerprint, f.Language, f.Size, f.Content).Scan(&fileID); err != nil {
 				return err
+			}
+			for _, sym := range f.Symbols {
+				if _, err := insSym.ExecContext(ctx, fileID, sym.Name, strings.ToLower(sym.Name), sym.Kind, sym.Container, sym.Line, sym.EndLine, sym.Signature, sym.Doc); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
 	})
 }
 
-// CommitIndex implements app.Tenant: it swaps the staged files in, in one
-// transaction, then updates the derived index.
+// CommitIndex implements app.Tenant: in one transaction it deletes the
+// files being replaced or dropped, makes the session's pending files live
+// and updates the vocabulary; then it updates the derived index.
 func (h *Tenant) CommitIndex(ctx context.Context, repoID, sessionID string) (app.IndexCommit, error) {
 	h.t.mu.Lock()
 	defer h.t.mu.Unlock()
 	var res app.IndexCommit
 	var ch app.IndexChange
+	start := time.Now()
 	err := h.t.db.Tx(ctx, func(tx *sql.Tx) error {
 		s, err := loadSession(ctx, tx, repoID, sessionID)
 		if err != nil {
@@ -434,32 +499,60 @@ func (h *Tenant) CommitIndex(ctx context.Context, repoID, sessionID string) (app
 			return app.Errorf(app.ECONFLICT, "the repo was re-indexed by someone else since this session began: run optiq index again")
 		}
 		var staged int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM staged_files WHERE session_id = ?`, sessionID).Scan(&staged); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM files WHERE session_id = ?`, sessionID).Scan(&staged); err != nil {
 			return err
 		}
 		if staged != len(s.need) {
 			return app.Errorf(app.EINVALID, "index session incomplete: %d of %d files uploaded", staged, len(s.need))
 		}
-		// Remove the files being replaced or dropped, with their symbols.
+		minus := map[string]nameCount{}
 		gone := append(append([]string{}, s.need...), s.drop...)
 		for chunk := range chunks(gone, 500) {
+			where := `WHERE f.repo_id = ? AND f.session_id IS NULL AND f.path IN (` + placeholders(len(chunk)) + `)`
 			args := append([]any{repoID}, toAny(chunk)...)
-			where := `WHERE f.repo_id = ? AND f.path IN (` + placeholders(len(chunk)) + `)`
-			ids, err := docIDs(ctx, tx, where, args...)
+			counts, err := nameCounts(ctx, tx, where, args)
 			if err != nil {
 				return err
 			}
-			ch.Delete = append(ch.Delete, ids...)
+			for l, c := range counts {
+				m := minus[l]
+				m.name, m.n = c.name, m.n+c.n
+				minus[l] = m
+			}
+			ids, err := fileDocIDs(ctx, tx, where, args)
+			if err != nil {
+				return err
+			}
+			ch.DeleteFiles = append(ch.DeleteFiles, ids...)
 			if _, err := tx.ExecContext(ctx, `DELETE FROM files AS f `+where, args...); err != nil {
 				return err
 			}
 		}
-		res.Removed = len(s.drop)
-		added, err := h.insertStaged(ctx, tx, repoID, sessionID, &ch)
+		plus, err := nameCounts(ctx, tx, `WHERE f.session_id = ?`, []any{sessionID})
 		if err != nil {
 			return err
 		}
-		res.Added = added
+		rows, err := tx.QueryContext(ctx, `UPDATE files SET session_id = NULL WHERE session_id = ? RETURNING id, path, language`, sessionID)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id int64
+			d := app.FileDoc{RepoID: repoID}
+			if err := rows.Scan(&id, &d.Path, &d.Language); err != nil {
+				rows.Close()
+				return err
+			}
+			d.ID = "f" + strconv.FormatInt(id, 10)
+			ch.AddFiles = append(ch.AddFiles, d)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if ch.AddNames, ch.DeleteNames, err = applyNameCounts(ctx, tx, plus, minus); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM index_sessions WHERE id = ?`, sessionID); err != nil {
 			return err
 		}
@@ -471,60 +564,21 @@ func (h *Tenant) CommitIndex(ctx context.Context, repoID, sessionID string) (app
 		if err != nil {
 			return err
 		}
-		return tx.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM files WHERE repo_id = ?1),
-			(SELECT count(*) FROM symbols s JOIN files f ON f.id = s.file_id WHERE f.repo_id = ?1)`, repoID).Scan(&res.Files, &res.Symbols)
+		res.Added, res.Removed = len(ch.AddFiles), len(s.drop)
+		return tx.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM files WHERE repo_id = ?1 AND session_id IS NULL),
+			(SELECT count(*) FROM symbols s JOIN files f ON f.id = s.file_id WHERE f.repo_id = ?1 AND f.session_id IS NULL)`, repoID).Scan(&res.Files, &res.Symbols)
 	})
 	if err != nil {
 		return res, err
 	}
+	committed := time.Now()
 	if err := h.t.apply(ctx, ch); err != nil {
 		return res, fmt.Errorf("update search index: %w", err)
 	}
+	h.s.opts.Logger.InfoContext(ctx, "index session committed", "request_id", app.RequestIDFrom(ctx), "workspace", h.ws.ID, "repo", repoID,
+		"generation", res.Generation, "added", res.Added, "removed", res.Removed, "names_added", len(ch.AddNames), "names_deleted", len(ch.DeleteNames),
+		"db_seconds", committed.Sub(start).Seconds(), "index_seconds", time.Since(committed).Seconds())
 	return res, nil
-}
-
-func (h *Tenant) insertStaged(ctx context.Context, tx *sql.Tx, repoID, sessionID string, ch *app.IndexChange) (int, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT path, fingerprint, language, size, content, symbols FROM staged_files WHERE session_id = ?`, sessionID)
-	if err != nil {
-		return 0, err
-	}
-	defer rows.Close()
-	insFile, err := tx.PrepareContext(ctx, `INSERT INTO files (repo_id, path, fingerprint, language, size, content) VALUES (?,?,?,?,?,?) RETURNING id`)
-	if err != nil {
-		return 0, err
-	}
-	defer insFile.Close()
-	insSym, err := tx.PrepareContext(ctx, `INSERT INTO symbols (file_id, name, kind, container, line, end_line, signature, doc) VALUES (?,?,?,?,?,?,?,?) RETURNING id`)
-	if err != nil {
-		return 0, err
-	}
-	defer insSym.Close()
-	n := 0
-	for rows.Next() {
-		var f app.FileUpload
-		var syms []byte
-		if err := rows.Scan(&f.Path, &f.Fingerprint, &f.Language, &f.Size, &f.Content, &syms); err != nil {
-			return n, err
-		}
-		if err := json.Unmarshal(syms, &f.Symbols); err != nil {
-			return n, err
-		}
-		var fileID int64
-		if err := insFile.QueryRowContext(ctx, repoID, f.Path, f.Fingerprint, f.Language, f.Size, f.Content).Scan(&fileID); err != nil {
-			return n, err
-		}
-		ch.Add = append(ch.Add, app.IndexDoc{ID: "f" + strconv.FormatInt(fileID, 10), RepoID: repoID, Path: f.Path, Kind: "file", Language: f.Language})
-		for _, s := range f.Symbols {
-			var symID int64
-			if err := insSym.QueryRowContext(ctx, fileID, s.Name, s.Kind, s.Container, s.Line, s.EndLine, s.Signature, s.Doc).Scan(&symID); err != nil {
-				return n, err
-			}
-			ch.Add = append(ch.Add, app.IndexDoc{ID: "s" + strconv.FormatInt(symID, 10), RepoID: repoID, Path: f.Path,
-				Name: s.Name, Kind: s.Kind, Container: s.Container, Language: f.Language, Line: s.Line})
-		}
-		n++
-	}
-	return n, rows.Err()
 }
 
 func chunks[T any](s []T, n int) func(func([]T) bool) {

@@ -20,6 +20,7 @@ type tenantDB struct {
 	dir   string
 	db    *DB
 	index app.LexicalIndex
+	log   *slog.Logger
 	refs  int
 	used  uint64
 	// mu serialises commits so that index changes are applied in version
@@ -152,7 +153,7 @@ func (s *Store) openTenant(ctx context.Context, id string) (*tenantDB, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &tenantDB{id: id, dir: dir, db: db}
+	t := &tenantDB{id: id, dir: dir, db: db, log: s.opts.Logger}
 	if s.opts.OpenIndex != nil {
 		idx, err := s.opts.OpenIndex(filepath.Join(dir, "index"))
 		if err != nil {
@@ -221,6 +222,6 @@ func (t *tenantDB) syncIndex(ctx context.Context) error {
 	if err == nil && have == want {
 		return nil
 	}
-	slog.InfoContext(ctx, "rebuilding derived index", "workspace", t.id, "index_version", have, "data_version", want)
+	t.log.InfoContext(ctx, "rebuilding derived index", "workspace", t.id, "index_version", have, "data_version", want)
 	return t.rebuildIndex(ctx, want)
 }

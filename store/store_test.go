@@ -1,0 +1,291 @@
+package store_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/optiq/optiq/app"
+	"github.com/optiq/optiq/seal"
+	"github.com/optiq/optiq/search"
+	"github.com/optiq/optiq/store"
+)
+
+func openStore(t *testing.T, dir string) *store.Store {
+	t.Helper()
+	keyFile := dir + ".master.key"
+	mk, err := seal.LoadMasterKey(keyFile)
+	if os.IsNotExist(err) {
+		mk, err = seal.CreateMasterKey(keyFile)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(context.Background(), dir, store.Options{
+		Sealer: mk.Sealer(), EmailPepper: mk.Pepper("email"), Logger: slog.New(slog.DiscardHandler),
+		OpenIndex: func(d string) (app.LexicalIndex, error) { return search.OpenLexical(filepath.Join(d, "lexical")) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+type sym struct{ name, kind string }
+
+func fp(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:])
+}
+
+// index runs one index session: files maps path → symbols; every path not
+// listed is dropped.
+func index(t *testing.T, tn app.Tenant, repoID string, files map[string][]sym, version string) app.IndexCommit {
+	t.Helper()
+	ctx := context.Background()
+	var manifest []app.FileFingerprint
+	for p := range files {
+		manifest = append(manifest, app.FileFingerprint{Path: p, Fingerprint: fp(p + version)})
+	}
+	plan, err := tn.BeginIndex(ctx, repoID, manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ups []app.FileUpload
+	for _, p := range plan.Need {
+		up := app.FileUpload{Path: p, Fingerprint: fp(p + version), Language: "go", Size: 1, Content: []byte("sealed")}
+		for i, s := range files[p] {
+			up.Symbols = append(up.Symbols, app.EncryptedSymbol{Name: s.name, Kind: s.kind, Line: i + 1, EndLine: i + 1})
+		}
+		ups = append(ups, up)
+	}
+	if err := tn.Upload(ctx, repoID, plan.SessionID, ups); err != nil {
+		t.Fatal(err)
+	}
+	res, err := tn.CommitIndex(ctx, repoID, plan.SessionID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func results(t *testing.T, tn app.Tenant, query string) []string {
+	t.Helper()
+	q, err := app.ParseQuery(query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q.Limit = 20
+	res, err := tn.Search(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, r := range res {
+		if r.Kind == "file" {
+			out = append(out, r.Path)
+		} else {
+			out = append(out, r.Name+"@"+r.Path)
+		}
+	}
+	return out
+}
+
+func setup(t *testing.T) (*store.Store, app.Tenant, app.Repo) {
+	t.Helper()
+	st := openStore(t, t.TempDir())
+	ctx := context.Background()
+	u, ws, err := st.CreateUser(ctx, "ada@example.com", "a long passphrase", app.RoleMember)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tn, err := st.Open(ctx, app.Principal{UserID: u.ID, Role: u.Role}, ws.ID, app.PermIndex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tn.Close() })
+	repo, err := tn.CreateRepo(ctx, "demo", make([]byte, 16), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, tn, repo
+}
+
+func TestRankingOrder(t *testing.T) {
+	_, tn, repo := setup(t)
+	index(t, tn, repo.ID, map[string][]sym{
+		"server/handler.go":             {{"HandleRequestLater", "function"}, {"HandleRequest", "function"}},
+		"server/handler_test.go":        {{"HandleRequest", "function"}},
+		"vendor/x/handler.go":           {{"HandleRequest", "function"}},
+		"server/deep/nested/handler.go": {{"HandleRequest", "function"}},
+		"a.go":                          {{"HandleRequest", "field"}},
+		"b.go":                          {{"handlerequest", "variable"}},
+		"server/raw.go":                 {{"HandleRawRequest", "function"}},
+		"server/must.go":                {{"MustHandleRequest", "function"}},
+		"server/typo.go":                {{"HandleRequst", "function"}},
+		"server/unrelated.go":           {{"Unrelated", "function"}},
+	}, "v1")
+	want := []string{
+		// exact (same case): definitions before fields; source (shorter
+		// paths first), then tests, then vendored code
+		"HandleRequest@server/handler.go",
+		"HandleRequest@server/deep/nested/handler.go",
+		"HandleRequest@server/handler_test.go",
+		"HandleRequest@vendor/x/handler.go",
+		"HandleRequest@a.go",
+		"handlerequest@b.go",                   // exact ignoring case
+		"HandleRequestLater@server/handler.go", // prefix
+		"HandleRawRequest@server/raw.go",       // camel humps
+		"MustHandleRequest@server/must.go",     // part
+		"HandleRequst@server/typo.go",          // fuzzy
+	}
+	if got := results(t, tn, "HandleRequest"); !reflect.DeepEqual(got, want) {
+		t.Errorf("ranking:\n got %q\nwant %q", got, want)
+	}
+	filters := map[string][]string{
+		"HandleRequest kind:field":                               {"HandleRequest@a.go"},
+		"HandleRequest -path:server -path:vendor -kind:variable": {"HandleRequest@a.go"},
+		"sym:HandleRequest path:nested":                          {"HandleRequest@server/deep/nested/handler.go"},
+		`"handlerequest" -path:server -path:vendor`:              {"handlerequest@b.go", "HandleRequest@a.go"},
+		`"HandleRequest" -path:server -path:vendor`:              {"HandleRequest@a.go", "handlerequest@b.go"},
+		// handler.go is an exact file-name match; handler_test.go is not.
+		"kind:file handler":              {"server/handler.go", "server/deep/nested/handler.go", "vendor/x/handler.go", "server/handler_test.go"},
+		"path:nested":                    {"server/deep/nested/handler.go"},
+		"kind:variable":                  {"handlerequest@b.go"},
+		"repo:demo Unrelated":            {"Unrelated@server/unrelated.go", "server/unrelated.go"},
+		"repo:demo -repo:demo Unrelated": nil,
+	}
+	for q, want := range filters {
+		if got := results(t, tn, q); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s:\n got %q\nwant %q", q, got, want)
+		}
+	}
+}
+
+func TestIncrementalVocabulary(t *testing.T) {
+	st, tn, repo := setup(t)
+	files := map[string][]sym{
+		"a.go": {{"Shared", "function"}, {"OnlyA", "function"}},
+		"b.go": {{"Shared", "function"}, {"OnlyB", "type"}},
+	}
+	res := index(t, tn, repo.ID, files, "v1")
+	if res.Files != 2 || res.Symbols != 4 || res.Generation != 1 {
+		t.Fatalf("first commit: %+v", res)
+	}
+	// Drop b.go, change a.go: OnlyB disappears, Shared stays (a.go still
+	// has it), OnlyA is renamed.
+	res = index(t, tn, repo.ID, map[string][]sym{"a.go": {{"Shared", "function"}, {"RenamedA", "function"}}}, "v2")
+	if res.Files != 1 || res.Symbols != 2 || res.Removed != 1 || res.Added != 1 {
+		t.Fatalf("second commit: %+v", res)
+	}
+	for q, want := range map[string]int{"OnlyB": 0, "OnlyA": 0, "Shared": 1, "RenamedA": 1} {
+		got := 0
+		for _, r := range results(t, tn, "sym:"+q) {
+			if r == q+"@a.go" || r == q+"@b.go" {
+				got++
+			}
+		}
+		if got != want {
+			t.Errorf("%s: %d exact results, want %d", q, got, want)
+		}
+	}
+	// The derived index is rebuilt from data.db when it goes missing, with
+	// the same answers.
+	before := results(t, tn, "Shared")
+	tn.Close()
+	st.Close()
+	dirs, _ := filepath.Glob(filepath.Join(st.Dir(), "tenants", "*", "index"))
+	if len(dirs) != 1 {
+		t.Fatalf("index dirs: %v", dirs)
+	}
+	os.RemoveAll(dirs[0])
+	st2 := openStore(t, st.Dir())
+	u, err := st2.Authenticate(context.Background(), "ada@example.com", "a long passphrase")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tn2, err := st2.Open(context.Background(), app.Principal{UserID: u.ID}, "personal", app.PermRead)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tn2.Close()
+	if after := results(t, tn2, "Shared"); !reflect.DeepEqual(after, before) || len(after) == 0 {
+		t.Fatalf("after rebuild %q, before %q", after, before)
+	}
+}
+
+func TestSessionsAreIsolatedUntilCommit(t *testing.T) {
+	_, tn, repo := setup(t)
+	index(t, tn, repo.ID, map[string][]sym{"a.go": {{"Before", "function"}}}, "v1")
+	ctx := context.Background()
+	plan, err := tn.BeginIndex(ctx, repo.ID, []app.FileFingerprint{{Path: "a.go", Fingerprint: fp("changed")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = tn.Upload(ctx, repo.ID, plan.SessionID, []app.FileUpload{{Path: "a.go", Fingerprint: fp("changed"), Language: "go", Size: 1, Content: []byte("x"),
+		Symbols: []app.EncryptedSymbol{{Name: "After", Kind: "function", Line: 1, EndLine: 1}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Not visible before the commit.
+	if got := results(t, tn, "sym:After"); len(got) != 0 {
+		t.Fatalf("pending upload visible: %v", got)
+	}
+	if got := results(t, tn, "sym:Before"); len(got) != 1 {
+		t.Fatalf("live file hidden by a pending upload: %v", got)
+	}
+	r, _ := tn.Repo(ctx, "demo")
+	if r.Files != 1 || r.Symbols != 1 {
+		t.Fatalf("repo counts include pending rows: %+v", r)
+	}
+	// A second session that commits first makes the first one stale.
+	plan2, _ := tn.BeginIndex(ctx, repo.ID, []app.FileFingerprint{{Path: "a.go", Fingerprint: fp("a.gov1")}})
+	if _, err := tn.CommitIndex(ctx, repo.ID, plan2.SessionID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tn.CommitIndex(ctx, repo.ID, plan.SessionID); app.ErrorCode(err) != app.ECONFLICT {
+		t.Fatalf("stale commit: %v", err)
+	}
+	if got := results(t, tn, "sym:Before"); len(got) != 1 {
+		t.Fatalf("after refused commit: %v", got)
+	}
+}
+
+func TestTenantAccess(t *testing.T) {
+	st := openStore(t, t.TempDir())
+	ctx := context.Background()
+	ada, adaWS, _ := st.CreateUser(ctx, "ada@example.com", "a long passphrase", app.RoleAdmin)
+	bob, _, _ := st.CreateUser(ctx, "bob@example.com", "a long passphrase", app.RoleMember)
+	if _, err := st.Open(ctx, app.Principal{UserID: bob.ID}, adaWS.ID, app.PermRead); app.ErrorCode(err) != app.ENOTFOUND {
+		t.Errorf("bob opened ada's workspace: %v", err)
+	}
+	if _, err := st.Open(ctx, app.Principal{}, adaWS.ID, app.PermRead); app.ErrorCode(err) != app.EUNAUTHENTICATED {
+		t.Errorf("anonymous open: %v", err)
+	}
+	if _, err := st.Open(ctx, app.Principal{UserID: ada.ID, Workspace: "w_other"}, adaWS.ID, app.PermRead); app.ErrorCode(err) != app.ENOTFOUND {
+		t.Errorf("credential restricted to another workspace: %v", err)
+	}
+	tn, err := st.Open(ctx, app.Principal{UserID: ada.ID}, "personal", app.PermOwn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tn.Close()
+	if _, _, err := st.CreateUser(ctx, "ADA@example.com", "a long passphrase", app.RoleMember); app.ErrorCode(err) != app.ECONFLICT {
+		t.Errorf("duplicate e-mail: %v", err)
+	}
+	for i := range 3 {
+		if _, err := st.Authenticate(ctx, "ada@example.com", fmt.Sprint("wrong", i)); app.ErrorCode(err) != app.EUNAUTHENTICATED {
+			t.Errorf("wrong password: %v", err)
+		}
+	}
+	if u, err := st.Authenticate(ctx, " Ada@Example.com ", "a long passphrase"); err != nil || u.ID != ada.ID {
+		t.Errorf("login: %v", err)
+	}
+}
