@@ -127,6 +127,7 @@ func openStore(ctx context.Context, cfg serverConfig, log *slog.Logger) (*store.
 	return store.Open(ctx, cfg.DataDir, store.Options{
 		Sealer:      mk.Sealer(),
 		EmailPepper: mk.Pepper("email"),
+		Logger:      log,
 		OpenIndex:   func(dir string) (app.LexicalIndex, error) { return search.OpenLexical(filepath.Join(dir, "lexical")) },
 	})
 }
