@@ -30,6 +30,8 @@ const (
 	fType  = "t"     // "n" or "f"
 	fName  = "name"  // whole symbol name, lower-case, one token
 	fParts = "parts" // identifier parts of the name
+	fPre   = "pre"   // every prefix of the lower-case name, up to maxPrefix
+	fPPre  = "ppre"  // every prefix of every part, up to maxPrefix
 	fSpell = "s"     // stored only: the name's spelling
 	fPath  = "path"  // path tokens
 	fPathX = "pathx" // whole path, lower-case, one token
@@ -90,9 +92,37 @@ func (f analyzerFunc) Analyze(b []byte) analysis.TokenStream {
 	return out
 }
 
+// maxPrefix bounds the indexed prefixes; longer query prefixes fall back
+// to a term-dictionary scan.
+const maxPrefix = 24
+
+// prefixes returns every prefix of s (in runes) up to maxPrefix.
+func prefixes(s string) []string {
+	var out []string
+	for i := range s {
+		if i > 0 {
+			out = append(out, s[:i])
+		}
+		if len(out) == maxPrefix-1 {
+			return out
+		}
+	}
+	return append(out, s)
+}
+
+func partPrefixes(name string) []string {
+	var out []string
+	for _, p := range app.IdentParts(name) {
+		out = append(out, prefixes(p)...)
+	}
+	return out
+}
+
 var (
-	partsAnalyzer = analyzerFunc(app.IdentParts)
-	pathAnalyzer  = analyzerFunc(pathTokens)
+	partsAnalyzer   = analyzerFunc(app.IdentParts)
+	pathAnalyzer    = analyzerFunc(pathTokens)
+	prefixAnalyzer  = analyzerFunc(func(s string) []string { return prefixes(strings.ToLower(s)) })
+	partPreAnalyzer = analyzerFunc(partPrefixes)
 )
 
 const indexed = index.IndexField | index.SkipFreqNorm
@@ -109,6 +139,8 @@ func nameDocument(name string) *document.Document {
 	doc.AddField(keyword(fType, "n"))
 	doc.AddField(keyword(fName, lower))
 	doc.AddField(document.NewTextFieldCustom(fParts, nil, []byte(name), index.IndexField, partsAnalyzer))
+	doc.AddField(document.NewTextFieldCustom(fPre, nil, []byte(lower), indexed, prefixAnalyzer))
+	doc.AddField(document.NewTextFieldCustom(fPPre, nil, []byte(name), indexed, partPreAnalyzer))
 	doc.AddField(document.NewTextFieldCustom(fSpell, nil, []byte(name), index.StoreField, nil))
 	return doc
 }
@@ -312,11 +344,11 @@ func term(field, v string) *query.TermQuery {
 	return t
 }
 
-func boosted[Q interface {
-	query.Query
-	SetBoost(float64)
-}](q Q, b float64) Q {
-	q.SetBoost(b)
+// boosted sets a query's boost; every Bleve query type has SetBoost.
+func boosted(q query.Query, b float64) query.Query {
+	if bq, ok := q.(interface{ SetBoost(float64) }); ok {
+		bq.SetBoost(b)
+	}
 	return q
 }
 
@@ -340,24 +372,25 @@ func pathContains(v string) *query.WildcardQuery {
 
 // nameQuery matches one text term against names: exact, prefix, camel
 // hump (each query part a prefix of a name part), part, bounded fuzzy.
+// Prefixes are indexed terms, so each clause is a term lookup except the
+// fuzzy one.
 func nameQuery(t app.Term) query.Query {
 	lower := strings.ToLower(t.Value)
 	if t.Exact {
 		return term(fName, lower)
 	}
-	dis := []query.Query{boosted(term(fName, lower), 16)}
-	if len(lower) >= 2 {
-		dis = append(dis, boosted(prefix(fName, lower), 8))
-	}
+	dis := []query.Query{boosted(term(fName, lower), 16), boosted(prefixQuery(fPre, lower), 8)}
 	parts := app.IdentParts(t.Value)
 	if len(parts) > 1 {
 		conj := make([]query.Query, len(parts))
 		for i, p := range parts {
-			conj[i] = prefix(fParts, p)
+			conj[i] = prefixQuery(fPPre, p)
 		}
 		dis = append(dis, boosted(query.NewConjunctionQuery(conj), 4))
-	} else if len(parts) == 1 {
+	} else if len(parts) == 1 && parts[0] != lower {
 		dis = append(dis, boosted(term(fParts, parts[0]), 2))
+	} else if len(parts) == 1 {
+		dis = append(dis, boosted(term(fParts, lower), 2))
 	}
 	if n := len([]rune(lower)); n >= 4 {
 		f := query.NewFuzzyQuery(lower)
@@ -367,6 +400,19 @@ func nameQuery(t app.Term) query.Query {
 		dis = append(dis, boosted(f, 1))
 	}
 	return query.NewDisjunctionQuery(dis)
+}
+
+// prefixQuery matches names (or parts) starting with p through the indexed
+// prefixes, or by scanning the term dictionary for prefixes longer than
+// those indexed.
+func prefixQuery(field, p string) query.Query {
+	if len([]rune(p)) < maxPrefix {
+		return term(field, p)
+	}
+	if field == fPPre {
+		return prefix(fParts, p)
+	}
+	return prefix(fName, p)
 }
 
 // pathTextQuery matches free text against a path: a path token, or for

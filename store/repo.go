@@ -31,10 +31,7 @@ func bumpIndexVersion(ctx context.Context, tx *sql.Tx) (int64, error) {
 	return v, err
 }
 
-const repoColumns = `r.id, r.name, r.key_check, r.no_embeddings, r.generation, r.indexed_at, r.created_at,
-	(SELECT count(*) FROM files f WHERE f.repo_id = r.id AND f.session_id IS NULL),
-	(SELECT coalesce(sum(f.size), 0) FROM files f WHERE f.repo_id = r.id AND f.session_id IS NULL),
-	(SELECT count(*) FROM symbols s JOIN files f ON f.id = s.file_id WHERE f.repo_id = r.id AND f.session_id IS NULL)`
+const repoColumns = `r.id, r.name, r.key_check, r.no_embeddings, r.generation, r.indexed_at, r.created_at, r.files, r.bytes, r.symbols`
 
 func scanRepo(sc interface{ Scan(...any) error }) (app.Repo, error) {
 	var r app.Repo
@@ -565,8 +562,11 @@ func (h *Tenant) CommitIndex(ctx context.Context, repoID, sessionID string) (app
 			return err
 		}
 		res.Added, res.Removed = len(ch.AddFiles), len(s.drop)
-		return tx.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM files WHERE repo_id = ?1 AND session_id IS NULL),
-			(SELECT count(*) FROM symbols s JOIN files f ON f.id = s.file_id WHERE f.repo_id = ?1 AND f.session_id IS NULL)`, repoID).Scan(&res.Files, &res.Symbols)
+		return tx.QueryRowContext(ctx, `UPDATE repos SET
+			files = (SELECT count(*) FROM files WHERE repo_id = ?1 AND session_id IS NULL),
+			bytes = (SELECT coalesce(sum(size), 0) FROM files WHERE repo_id = ?1 AND session_id IS NULL),
+			symbols = (SELECT count(*) FROM symbols s JOIN files f ON f.id = s.file_id WHERE f.repo_id = ?1 AND f.session_id IS NULL)
+			WHERE id = ?1 RETURNING files, symbols`, repoID).Scan(&res.Files, &res.Symbols)
 	})
 	if err != nil {
 		return res, err

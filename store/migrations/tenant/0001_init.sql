@@ -11,6 +11,10 @@ CREATE TABLE repos (
 	no_embeddings INTEGER NOT NULL DEFAULT 0,
 	generation    INTEGER NOT NULL DEFAULT 0,
 	indexed_at    INTEGER,
+	-- live totals, updated by each commit
+	files         INTEGER NOT NULL DEFAULT 0,
+	symbols       INTEGER NOT NULL DEFAULT 0,
+	bytes         INTEGER NOT NULL DEFAULT 0,
 	created_at    INTEGER NOT NULL
 ) STRICT;
 
