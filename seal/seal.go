@@ -178,10 +178,21 @@ func aad(repoID, path, kind string) []byte {
 	return b
 }
 
-var flaters = sync.Pool{New: func() any {
-	w, _ := flate.NewWriter(nil, flate.BestSpeed)
-	return w
-}}
+// Compression pays only for larger payloads: short ones (most signatures
+// and docstrings) are written as stored DEFLATE blocks, which is still raw
+// DEFLATE for every reader and much cheaper to produce.
+const compressMin = 256
+
+var (
+	flaters = sync.Pool{New: func() any {
+		w, _ := flate.NewWriter(nil, flate.BestSpeed)
+		return w
+	}}
+	storers = sync.Pool{New: func() any {
+		w, _ := flate.NewWriter(nil, flate.NoCompression)
+		return w
+	}}
+)
 
 // Seal compresses and encrypts plaintext for (path, kind) of this repo.
 func (r *Repo) Seal(path, kind string, plaintext []byte) []byte {
@@ -193,11 +204,15 @@ func (r *Repo) Seal(path, kind string, plaintext []byte) []byte {
 		panic(err)
 	}
 	buf.Write(nonce[:])
-	w := flaters.Get().(*flate.Writer)
+	pool := &flaters
+	if len(plaintext) < compressMin {
+		pool = &storers
+	}
+	w := pool.Get().(*flate.Writer)
 	w.Reset(&buf)
 	w.Write(plaintext)
 	w.Close()
-	flaters.Put(w)
+	pool.Put(w)
 	b := buf.Bytes()
 	compressed := b[13:]
 	out := make([]byte, 13, 13+len(compressed)+r.aead.Overhead())

@@ -151,3 +151,14 @@ func FuzzOpen(f *testing.F) {
 		}
 	})
 }
+
+func TestShortAndLongPayloadsAreRawDeflate(t *testing.T) {
+	r := seal.NewRepo("r", seal.NewRepoKey())
+	for _, n := range []int{0, 1, 100, 255, 256, 5000} {
+		pt := []byte(strings.Repeat("x", n))
+		got, err := r.Open("p", seal.KindDoc, r.Seal("p", seal.KindDoc, pt))
+		if err != nil || !bytes.Equal(got, pt) {
+			t.Errorf("%d bytes: %v", n, err)
+		}
+	}
+}

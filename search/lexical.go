@@ -30,8 +30,8 @@ const (
 	fType  = "t"     // "n" or "f"
 	fName  = "name"  // whole symbol name, lower-case, one token
 	fParts = "parts" // identifier parts of the name
-	fPre   = "pre"   // every prefix of the lower-case name, up to maxPrefix
-	fPPre  = "ppre"  // every prefix of every part, up to maxPrefix
+	fPre   = "pre"   // the prefixes of the lower-case name, up to maxPrefix runes
+	fPPre  = "ppre"  // the prefixes of every part, up to maxPrefix runes
 	fSpell = "s"     // stored only: the name's spelling
 	fPath  = "path"  // path tokens
 	fPathX = "pathx" // whole path, lower-case, one token
@@ -92,18 +92,20 @@ func (f analyzerFunc) Analyze(b []byte) analysis.TokenStream {
 	return out
 }
 
-// maxPrefix bounds the indexed prefixes; longer query prefixes fall back
-// to a term-dictionary scan.
-const maxPrefix = 24
+// maxPrefix bounds the indexed prefixes. Short prefixes are the ones that
+// would expand to thousands of dictionary terms; longer ones expand to few,
+// so they are matched by a term-dictionary scan instead of being indexed.
+const maxPrefix = 4
 
-// prefixes returns every prefix of s (in runes) up to maxPrefix.
+// prefixes returns the prefixes of s of 1 to maxPrefix runes.
 func prefixes(s string) []string {
 	var out []string
+	n := 0
 	for i := range s {
 		if i > 0 {
 			out = append(out, s[:i])
 		}
-		if len(out) == maxPrefix-1 {
+		if n++; n > maxPrefix {
 			return out
 		}
 	}
@@ -406,7 +408,7 @@ func nameQuery(t app.Term) query.Query {
 // prefixes, or by scanning the term dictionary for prefixes longer than
 // those indexed.
 func prefixQuery(field, p string) query.Query {
-	if len([]rune(p)) < maxPrefix {
+	if len([]rune(p)) <= maxPrefix {
 		return term(field, p)
 	}
 	if field == fPPre {

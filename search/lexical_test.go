@@ -158,3 +158,15 @@ func itoa(i int) string {
 		}
 	}
 }
+
+func TestPrefixLengths(t *testing.T) {
+	l := openIndex(t, app.IndexChange{Version: 1, AddNames: []string{"abcdefgh", "ab", "Xyzzy"}})
+	for q, want := range map[string][]string{
+		"a": {"ab", "abcdefgh"}, "abc": {"abcdefgh"}, "abcd": {"abcdefgh"}, "abcde": {"abcdefgh"}, "abcdefgh": {"abcdefgh"},
+		"ab": {"ab", "abcdefgh"}, "xyzz": {"Xyzzy"}, "xyzzy": {"Xyzzy"},
+	} {
+		if got := names(t, l, q); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: got %q, want %q", q, got, want)
+		}
+	}
+}
