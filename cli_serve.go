@@ -216,11 +216,16 @@ Then sign in:            optiq login %s --email you@example.com --password-stdin
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
+	notifyReady(log)
+	wctx, stopWatchdog := context.WithCancel(ctx)
+	defer stopWatchdog()
+	go watchdog(wctx, log, st.Ping)
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
 	}
+	notifyStopping()
 	log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
