@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"slices"
+	"time"
 )
 
 // Instance roles.
@@ -57,6 +58,20 @@ const (
 	ScopeAdmin      = "admin"
 )
 
+// AllScopes lists every API key scope, for validation and help texts.
+var AllScopes = []string{ScopeSearchRead, ScopeReposWrite, ScopeIndexWrite, ScopeAuditRead, ScopeAdmin}
+
+// ValidScope reports whether s is an API key scope.
+func ValidScope(s string) bool { return slices.Contains(AllScopes, s) }
+
+// Credential kinds: how a principal signed in.
+const (
+	CredSession = "session" // CLI bearer token from a password login
+	CredOAuth   = "oauth"   // CLI bearer token from the OAuth code flow
+	CredAPIKey  = "apikey"  // scoped API key
+	CredCookie  = "cookie"  // browser session cookie
+)
+
 // Principal is who a request acts for, resolved by authentication.
 type Principal struct {
 	UserID    string
@@ -65,7 +80,18 @@ type Principal struct {
 	Scopes    []string // nil: every scope the user has (interactive login)
 	Workspace string   // non-empty: credential restricted to this workspace
 	KeyID     string   // credential id (API key or session), for audit
+	Kind      string   // Cred* constant
+	// AuthAt is when the user last proved who they are (password, and MFA
+	// if enrolled); sensitive operations need it to be recent.
+	AuthAt time.Time
+	// Enrolling marks a credential issued only so that the user can enrol
+	// in MFA because the instance requires it; it opens nothing else.
+	Enrolling bool
 }
+
+// Interactive reports whether the credential came from a person signing
+// in (not an API key).
+func (p Principal) Interactive() bool { return p.Kind != CredAPIKey }
 
 // Allows reports whether the credential carries scope. Interactive logins
 // (nil Scopes) carry every scope; ScopeAdmin implies all others.

@@ -23,6 +23,76 @@ type Accounts interface {
 	Workspaces(ctx context.Context, userID string) ([]Workspace, error)
 	// WorkspaceRole returns userID's role in ws, or ENOTFOUND.
 	WorkspaceRole(ctx context.Context, userID, ws string) (Workspace, error)
+
+	// User returns a user by id.
+	User(ctx context.Context, id string) (User, error)
+	// Login is the first step of a sign-in: password check with lockout,
+	// then either done or an MFA challenge. The client address in ctx
+	// (WithClient) is used for per-address lockout and audit.
+	Login(ctx context.Context, email, password string) (LoginResult, error)
+	// LoginMFA completes a challenged sign-in with a second factor.
+	LoginMFA(ctx context.Context, challenge, method, code string) (User, error)
+	// SendLoginSMS sends an SMS code for a challenged sign-in.
+	SendLoginSMS(ctx context.Context, challenge string) error
+	// Reauthenticate checks the password (and second factor if enrolled)
+	// of a signed-in user, for operations that need a recent sign-in.
+	Reauthenticate(ctx context.Context, p Principal, password, method, code string) error
+	// TouchAuth records a fresh sign-in on the bearer credential of p.
+	TouchAuth(ctx context.Context, p Principal) error
+	// LogoutEverywhere ends every session and CLI token of userID.
+	LogoutEverywhere(ctx context.Context, userID string) error
+	// DeleteUser deletes an account and its personal workspace files.
+	DeleteUser(ctx context.Context, userID string) error
+	// Users lists every account (admins).
+	Users(ctx context.Context) ([]User, error)
+	// SetUserRole changes an instance role.
+	SetUserRole(ctx context.Context, userID, role string) error
+	Settings(ctx context.Context) (Settings, error)
+	SetSettings(ctx context.Context, s Settings) error
+
+	// Browser sessions (scs store; tokens are hashed before storage).
+	FindSession(ctx context.Context, token string) ([]byte, bool, error)
+	CommitSession(ctx context.Context, token string, data []byte, expiry time.Time) error
+	DeleteSession(ctx context.Context, token string) error
+	// SessionGen is the user's session generation: sessions carrying an
+	// older one were ended by LogoutEverywhere.
+	SessionGen(ctx context.Context, userID string) (int64, error)
+
+	MFAStatus(ctx context.Context, userID string) (MFAStatus, error)
+	EnrolTOTP(ctx context.Context, userID string) (TOTPEnrolment, error)
+	// ConfirmTOTP activates a pending TOTP enrolment; the first time MFA
+	// is enabled it returns fresh backup codes.
+	ConfirmTOTP(ctx context.Context, userID, code string) ([]string, error)
+	EnrolSMS(ctx context.Context, userID, phone string) error
+	ConfirmSMS(ctx context.Context, userID, code string) ([]string, error)
+	DisableMFA(ctx context.Context, userID string) error
+	RegenerateBackupCodes(ctx context.Context, userID string) ([]string, error)
+
+	CreateAPIKey(ctx context.Context, p Principal, name string, scopes []string, workspace string, ttl time.Duration) (APIKey, string, error)
+	APIKeys(ctx context.Context, userID string) ([]APIKey, error)
+	RevokeAPIKey(ctx context.Context, userID, id string) error
+
+	CreateWorkspace(ctx context.Context, userID, name string) (Workspace, error)
+	Members(ctx context.Context, ws string) ([]Member, error)
+	// AddMember, SetMemberRole and RemoveMember act as actorRole (the
+	// caller's role in ws) and keep at least one owner.
+	AddMember(ctx context.Context, ws, actorRole, email, role string) (Member, error)
+	SetMemberRole(ctx context.Context, ws, actorRole, userID, role string) error
+	RemoveMember(ctx context.Context, ws, actorRole, userID string) error
+
+	// Audit appends to the audit log; actor, client and request id come
+	// from ctx when not set.
+	Audit(ctx context.Context, e AuditEntry) error
+	AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
+
+	// AuthorizeOAuth stores an approved authorization request and returns
+	// the single-use code.
+	AuthorizeOAuth(ctx context.Context, c OAuthCode) (string, error)
+	// ExchangeOAuthCode redeems a code with its PKCE verifier.
+	ExchangeOAuthCode(ctx context.Context, code, verifier, clientID, redirectURI string) (OAuthTokens, error)
+	// RefreshOAuth rotates a refresh token; reuse of a rotated one revokes
+	// its whole family.
+	RefreshOAuth(ctx context.Context, refresh string) (OAuthTokens, error)
 }
 
 // TokenOptions describe a bearer credential.
@@ -32,6 +102,12 @@ type TokenOptions struct {
 	Scopes    []string // nil: all of the user's rights
 	Workspace string   // optional restriction
 	TTL       time.Duration
+	// AuthAt is when the user proved who they are (zero for API keys).
+	AuthAt time.Time
+	// Family links OAuth access tokens to their refresh token family.
+	Family string
+	// Enrolling restricts the credential to MFA enrolment.
+	Enrolling bool
 }
 
 // TenantOpener hands out tenant handles, and only after the authorisation

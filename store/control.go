@@ -35,6 +35,8 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives operational events (default slog.Default()).
 	Logger *slog.Logger
+	// SMS sends one-time codes by text message; nil disables SMS MFA.
+	SMS app.SMSSender
 }
 
 // Store is an Optiq data directory: control.db plus tenant files.
@@ -250,12 +252,18 @@ func (s *Store) IssueToken(ctx context.Context, userID string, o app.TokenOption
 	if o.Workspace != "" {
 		ws = o.Workspace
 	}
-	var expires any
+	var expires, authAt, family any
 	if o.TTL > 0 {
 		expires = s.opts.Now().Add(o.TTL).Unix()
 	}
-	_, err := s.control.write.ExecContext(ctx, `INSERT INTO tokens (id, user_id, kind, name, secret_hash, scopes, workspace_id, created_at, expires_at) VALUES (?,?,?,?,?,?,?,?,?)`,
-		id, userID, o.Kind, o.Name, hashSecret(secret), scopes, ws, s.now(), expires)
+	if !o.AuthAt.IsZero() {
+		authAt = o.AuthAt.Unix()
+	}
+	if o.Family != "" {
+		family = o.Family
+	}
+	_, err := s.control.write.ExecContext(ctx, `INSERT INTO tokens (id, user_id, kind, name, secret_hash, scopes, workspace_id, created_at, expires_at, auth_at, family, enrolling) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
+		id, userID, o.Kind, o.Name, hashSecret(secret), scopes, ws, s.now(), expires, authAt, family, o.Enrolling)
 	if err != nil {
 		return "", mapError(err)
 	}
@@ -276,11 +284,11 @@ func (s *Store) ResolveToken(ctx context.Context, token string) (app.Principal, 
 	var p app.Principal
 	var hash []byte
 	var scopes, ws sql.NullString
-	var expires, lastUsed sql.NullInt64
+	var expires, lastUsed, authAt sql.NullInt64
 	var disabled bool
-	err := s.control.read.QueryRowContext(ctx, `SELECT t.user_id, t.secret_hash, t.scopes, t.workspace_id, t.expires_at, t.last_used_at, u.role, u.disabled
+	err := s.control.read.QueryRowContext(ctx, `SELECT t.user_id, t.secret_hash, t.scopes, t.workspace_id, t.expires_at, t.last_used_at, t.kind, t.auth_at, t.enrolling, u.role, u.disabled
 		FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.id = ?`, id).
-		Scan(&p.UserID, &hash, &scopes, &ws, &expires, &lastUsed, &p.Role, &disabled)
+		Scan(&p.UserID, &hash, &scopes, &ws, &expires, &lastUsed, &p.Kind, &authAt, &p.Enrolling, &p.Role, &disabled)
 	if errors.Is(err, sql.ErrNoRows) {
 		hashSecret(secret)
 		return app.Principal{}, fail
@@ -300,6 +308,9 @@ func (s *Store) ResolveToken(ctx context.Context, token string) (app.Principal, 
 	}
 	p.Workspace = ws.String
 	p.KeyID = id
+	if authAt.Valid {
+		p.AuthAt = time.Unix(authAt.Int64, 0)
+	}
 	// Record use at most once a minute: a write per request would serialise
 	// every read behind the single writer.
 	if !lastUsed.Valid || now-lastUsed.Int64 >= 60 {
