@@ -99,10 +99,13 @@ func (h *Tenant) DeleteRepo(ctx context.Context, repoID string) error {
 	var ch app.IndexChange
 	err := h.t.db.Tx(ctx, func(tx *sql.Tx) error {
 		where, args := `WHERE f.repo_id = ? AND f.session_id IS NULL`, []any{repoID}
-		minus, err := nameCounts(ctx, tx, where, args)
-		if err != nil {
+		if err := beginNameDelta(ctx, tx); err != nil {
 			return err
 		}
+		if err := addNameDelta(ctx, tx, -1, where, args); err != nil {
+			return err
+		}
+		var err error
 		if ch.DeleteFiles, err = fileDocIDs(ctx, tx, where, args); err != nil {
 			return err
 		}
@@ -113,7 +116,7 @@ func (h *Tenant) DeleteRepo(ctx context.Context, repoID string) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return app.Errorf(app.ENOTFOUND, "repo %q not found", repoID)
 		}
-		if ch.AddNames, ch.DeleteNames, err = applyNameCounts(ctx, tx, nil, minus); err != nil {
+		if ch.AddNames, ch.DeleteNames, err = applyNameDelta(ctx, tx); err != nil {
 			return err
 		}
 		ch.Version, err = bumpIndexVersion(ctx, tx)
@@ -125,97 +128,67 @@ func (h *Tenant) DeleteRepo(ctx context.Context, repoID string) error {
 	return h.t.apply(ctx, ch)
 }
 
-// nameCount is how many symbols carry one lower-case name, with a spelling.
-type nameCount struct {
-	name string
-	n    int
+// The vocabulary is kept in step set-wise: a commit adds the symbol counts
+// of the files it removes (negated) and of the files it makes live to a
+// per-connection delta table, reads which names appear and disappear, and
+// applies the delta in two statements. (Row-by-row upserts of a first index
+// of a large repo took seconds.)
+
+// beginNameDelta empties the delta table of the writer connection.
+func beginNameDelta(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS name_delta (lname TEXT PRIMARY KEY, name TEXT NOT NULL, n INTEGER NOT NULL) WITHOUT ROWID;
+		DELETE FROM temp.name_delta`)
+	return err
 }
 
-// nameCounts counts the symbols of the files matched by where (on files f)
-// by lower-case name.
-func nameCounts(ctx context.Context, q querier, where string, args []any) (map[string]nameCount, error) {
-	rows, err := q.QueryContext(ctx, `SELECT s.lname, min(s.name), count(*) FROM symbols s JOIN files f ON f.id = s.file_id `+where+` GROUP BY s.lname`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]nameCount{}
-	for rows.Next() {
-		var l string
-		var c nameCount
-		if err := rows.Scan(&l, &c.name, &c.n); err != nil {
-			return nil, err
-		}
-		out[l] = c
-	}
-	return out, rows.Err()
+// addNameDelta adds sign × the symbol counts, by lower-case name, of the
+// files matched by where (on files f).
+func addNameDelta(ctx context.Context, tx *sql.Tx, sign int, where string, args []any) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO temp.name_delta (lname, name, n)
+		SELECT s.lname, min(s.name), `+strconv.Itoa(sign)+` * count(*) FROM symbols s JOIN files f ON f.id = s.file_id `+where+` GROUP BY s.lname
+		ON CONFLICT (lname) DO UPDATE SET n = n + excluded.n`, args...)
+	return err
 }
 
-// applyNameCounts updates the vocabulary and returns the names that
-// appeared and the lower-case names that disappeared.
-func applyNameCounts(ctx context.Context, tx *sql.Tx, plus, minus map[string]nameCount) (added, deleted []string, err error) {
-	dec, err := tx.PrepareContext(ctx, `UPDATE names SET n = n - ? WHERE lname = ? RETURNING n`)
-	if err != nil {
+// applyNameDelta applies the delta to the vocabulary and returns the names
+// that appeared and the lower-case names that disappeared.
+func applyNameDelta(ctx context.Context, tx *sql.Tx) (added, deleted []string, err error) {
+	if added, err = queryStrings(ctx, tx, `SELECT d.name FROM temp.name_delta d LEFT JOIN names m ON m.lname = d.lname WHERE m.lname IS NULL AND d.n > 0`); err != nil {
 		return nil, nil, err
 	}
-	defer dec.Close()
-	del, err := tx.PrepareContext(ctx, `DELETE FROM names WHERE lname = ?`)
-	if err != nil {
+	if deleted, err = queryStrings(ctx, tx, `SELECT d.lname FROM temp.name_delta d JOIN names m ON m.lname = d.lname WHERE m.n + d.n <= 0`); err != nil {
 		return nil, nil, err
 	}
-	defer del.Close()
-	removed := map[string]bool{}
-	for l, c := range minus {
-		var left int
-		if err := dec.QueryRowContext(ctx, c.n, l).Scan(&left); err != nil {
-			return nil, nil, fmt.Errorf("vocabulary out of step for %q: %w", l, err)
-		}
-		if left <= 0 {
-			if _, err := del.ExecContext(ctx, l); err != nil {
-				return nil, nil, err
-			}
-			removed[l] = true
-			if _, back := plus[l]; !back {
-				deleted = append(deleted, l)
-			}
-		}
-	}
-	inc, err := tx.PrepareContext(ctx, `INSERT INTO names (lname, name, n) VALUES (?, ?, ?)
-		ON CONFLICT (lname) DO UPDATE SET n = n + excluded.n RETURNING n`)
-	if err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO names (lname, name, n) SELECT lname, name, n FROM temp.name_delta WHERE n != 0
+		ON CONFLICT (lname) DO UPDATE SET n = names.n + excluded.n;
+		DELETE FROM names WHERE n <= 0;
+		DELETE FROM temp.name_delta`); err != nil {
 		return nil, nil, err
-	}
-	defer inc.Close()
-	for l, c := range plus {
-		var total int
-		if err := inc.QueryRowContext(ctx, l, c.name, c.n).Scan(&total); err != nil {
-			return nil, nil, err
-		}
-		// A new row is a name the index lacks, unless this same change
-		// removed it a moment ago (its document is still there).
-		if total == c.n && !removed[l] {
-			added = append(added, c.name)
-		}
 	}
 	return added, deleted, nil
 }
 
-// fileDocIDs lists the index document ids of the files matched by where.
-func fileDocIDs(ctx context.Context, q querier, where string, args []any) ([]string, error) {
-	rows, err := q.QueryContext(ctx, `SELECT 'f' || f.id FROM files f `+where, args...)
+// queryStrings runs a query returning one text column.
+func queryStrings(ctx context.Context, q querier, query string, args ...any) ([]string, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var ids []string
+	var out []string
 	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
+		var v string
+		if err := rows.Scan(&v); err != nil {
 			return nil, err
 		}
-		ids = append(ids, id)
+		out = append(out, v)
 	}
-	return ids, rows.Err()
+	return out, rows.Err()
+}
+
+// fileDocIDs lists the index document ids of the files matched by where.
+func fileDocIDs(ctx context.Context, q querier, where string, args []any) ([]string, error) {
+	return queryStrings(ctx, q, `SELECT 'f' || f.id FROM files f `+where, args...)
 }
 
 // apply updates the derived index after a commit. A failure leaves the
@@ -502,19 +475,15 @@ func (h *Tenant) CommitIndex(ctx context.Context, repoID, sessionID string) (app
 		if staged != len(s.need) {
 			return app.Errorf(app.EINVALID, "index session incomplete: %d of %d files uploaded", staged, len(s.need))
 		}
-		minus := map[string]nameCount{}
+		if err := beginNameDelta(ctx, tx); err != nil {
+			return err
+		}
 		gone := append(append([]string{}, s.need...), s.drop...)
 		for chunk := range chunks(gone, 500) {
 			where := `WHERE f.repo_id = ? AND f.session_id IS NULL AND f.path IN (` + placeholders(len(chunk)) + `)`
 			args := append([]any{repoID}, toAny(chunk)...)
-			counts, err := nameCounts(ctx, tx, where, args)
-			if err != nil {
+			if err := addNameDelta(ctx, tx, -1, where, args); err != nil {
 				return err
-			}
-			for l, c := range counts {
-				m := minus[l]
-				m.name, m.n = c.name, m.n+c.n
-				minus[l] = m
 			}
 			ids, err := fileDocIDs(ctx, tx, where, args)
 			if err != nil {
@@ -525,8 +494,7 @@ func (h *Tenant) CommitIndex(ctx context.Context, repoID, sessionID string) (app
 				return err
 			}
 		}
-		plus, err := nameCounts(ctx, tx, `WHERE f.session_id = ?`, []any{sessionID})
-		if err != nil {
+		if err := addNameDelta(ctx, tx, +1, `WHERE f.session_id = ?`, []any{sessionID}); err != nil {
 			return err
 		}
 		rows, err := tx.QueryContext(ctx, `UPDATE files SET session_id = NULL WHERE session_id = ? RETURNING id, path, language`, sessionID)
@@ -547,7 +515,7 @@ func (h *Tenant) CommitIndex(ctx context.Context, repoID, sessionID string) (app
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		if ch.AddNames, ch.DeleteNames, err = applyNameCounts(ctx, tx, plus, minus); err != nil {
+		if ch.AddNames, ch.DeleteNames, err = applyNameDelta(ctx, tx); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM index_sessions WHERE id = ?`, sessionID); err != nil {
