@@ -1,9 +1,11 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
@@ -11,17 +13,17 @@ import (
 	"github.com/optiq/optiq/app"
 )
 
-// route is one API endpoint with what it requires: a credential scope and,
-// for workspace routes, a workspace permission. The table is the single
-// source of truth for authorisation at the edge.
+// route is one API endpoint. What it requires (credential, scope,
+// workspace permission, instance role, recent sign-in) comes from the one
+// permission matrix, app.Endpoints, under the route's endpoint name.
 type route struct {
-	method string
-	path   string
-	public bool           // no credential needed
-	scope  string         // API key scope needed ("" = any authenticated)
-	perm   app.Permission // workspace permission ("" = not a workspace route)
-	body   int            // body size limit
-	h      func(c *fiber.Ctx, r *call) error
+	method   string
+	path     string
+	endpoint string     // key into app.Endpoints
+	access   app.Access // filled in from app.Endpoints
+	body     int        // body size limit
+	form     bool       // HTML form: the CSRF token comes in a form field
+	h        func(c *fiber.Ctx, r *call) error
 }
 
 // call is what a handler gets: the principal and, for workspace routes, a
@@ -33,25 +35,78 @@ type call struct {
 
 func (s *Server) table() []route {
 	const ws = "/api/v1/workspaces/:ws"
-	return []route{
-		{method: "GET", path: "/healthz", public: true, h: s.healthz},
-		{method: "GET", path: "/readyz", public: true, h: s.readyz},
-		{method: "POST", path: "/api/v1/auth/login", public: true, h: s.login},
-		{method: "POST", path: "/api/v1/auth/logout", h: s.logout},
-		{method: "GET", path: "/api/v1/me", h: s.me},
-		{method: "GET", path: ws + "/repos", scope: app.ScopeSearchRead, perm: app.PermRead, h: s.listRepos},
-		{method: "POST", path: ws + "/repos", scope: app.ScopeReposWrite, perm: app.PermIndex, h: s.createRepo},
-		{method: "GET", path: ws + "/repos/:repo", scope: app.ScopeSearchRead, perm: app.PermRead, h: s.getRepo},
-		{method: "DELETE", path: ws + "/repos/:repo", scope: app.ScopeReposWrite, perm: app.PermManage, h: s.deleteRepo},
-		{method: "POST", path: ws + "/repos/:repo/index-sessions", scope: app.ScopeIndexWrite, perm: app.PermIndex, body: 32 << 20, h: s.beginIndex},
-		{method: "POST", path: ws + "/repos/:repo/index-sessions/:session/files", scope: app.ScopeIndexWrite, perm: app.PermIndex, body: maxBody, h: s.uploadFiles},
-		{method: "POST", path: ws + "/repos/:repo/index-sessions/:session/commit", scope: app.ScopeIndexWrite, perm: app.PermIndex, h: s.commitIndex},
-		{method: "GET", path: ws + "/repos/:repo/file", scope: app.ScopeSearchRead, perm: app.PermRead, h: s.getFile},
-		{method: "GET", path: ws + "/search", scope: app.ScopeSearchRead, perm: app.PermRead, h: s.search},
+	rs := []route{
+		{method: "GET", path: "/healthz", endpoint: app.EpHealth, h: s.healthz},
+		{method: "GET", path: "/readyz", endpoint: app.EpReady, h: s.readyz},
+		{method: "POST", path: "/api/v1/auth/login", endpoint: app.EpLogin, h: s.login},
+		{method: "POST", path: "/api/v1/auth/login/mfa", endpoint: app.EpLoginMFA, h: s.loginMFA},
+		{method: "POST", path: "/api/v1/auth/login/sms", endpoint: app.EpLoginSMS, h: s.loginSMS},
+		{method: "POST", path: "/api/v1/auth/logout", endpoint: app.EpLogout, h: s.logout},
+		{method: "POST", path: "/api/v1/auth/logout-all", endpoint: app.EpLogoutAll, h: s.logoutAll},
+		{method: "POST", path: "/api/v1/auth/reauth", endpoint: app.EpReauth, h: s.reauth},
+		{method: "GET", path: "/api/v1/auth/csrf", endpoint: app.EpCSRF, h: s.csrf},
+		{method: "GET", path: "/api/v1/me", endpoint: app.EpMe, h: s.me},
+		{method: "DELETE", path: "/api/v1/me", endpoint: app.EpDeleteMe, h: s.deleteMe},
+		{method: "GET", path: "/api/v1/me/mfa", endpoint: app.EpMFAStatus, h: s.mfaStatus},
+		{method: "POST", path: "/api/v1/me/mfa/totp", endpoint: app.EpTOTPEnrol, h: s.totpEnrol},
+		{method: "POST", path: "/api/v1/me/mfa/totp/confirm", endpoint: app.EpTOTPConfirm, h: s.totpConfirm},
+		{method: "POST", path: "/api/v1/me/mfa/sms", endpoint: app.EpSMSEnrol, h: s.smsEnrol},
+		{method: "POST", path: "/api/v1/me/mfa/sms/confirm", endpoint: app.EpSMSConfirm, h: s.smsConfirm},
+		{method: "DELETE", path: "/api/v1/me/mfa", endpoint: app.EpMFADisable, h: s.mfaDisable},
+		{method: "POST", path: "/api/v1/me/mfa/backup-codes", endpoint: app.EpBackupCodes, h: s.backupCodes},
+		{method: "GET", path: "/api/v1/apikeys", endpoint: app.EpAPIKeyList, h: s.listAPIKeys},
+		{method: "POST", path: "/api/v1/apikeys", endpoint: app.EpAPIKeyCreate, h: s.createAPIKey},
+		{method: "DELETE", path: "/api/v1/apikeys/:id", endpoint: app.EpAPIKeyRevoke, h: s.revokeAPIKey},
+		{method: "GET", path: "/api/v1/workspaces", endpoint: app.EpWorkspaceList, h: s.listWorkspaces},
+		{method: "POST", path: "/api/v1/workspaces", endpoint: app.EpWorkspaceNew, h: s.createWorkspace},
+		{method: "GET", path: ws + "/members", endpoint: app.EpMemberList, h: s.listMembers},
+		{method: "POST", path: ws + "/members", endpoint: app.EpMemberAdd, h: s.addMember},
+		{method: "PATCH", path: ws + "/members/:user", endpoint: app.EpMemberRole, h: s.setMemberRole},
+		{method: "DELETE", path: ws + "/members/:user", endpoint: app.EpMemberRemove, h: s.removeMember},
+		{method: "GET", path: "/api/v1/users", endpoint: app.EpUserList, h: s.listUsers},
+		{method: "PATCH", path: "/api/v1/users/:id", endpoint: app.EpUserRole, h: s.setUserRole},
+		{method: "DELETE", path: "/api/v1/users/:id", endpoint: app.EpUserDelete, h: s.deleteUser},
+		{method: "GET", path: "/api/v1/settings", endpoint: app.EpSettingsGet, h: s.getSettings},
+		{method: "PUT", path: "/api/v1/settings", endpoint: app.EpSettingsPut, h: s.putSettings},
+		{method: "GET", path: "/api/v1/audit", endpoint: app.EpAuditList, h: s.auditLog},
+		{method: "GET", path: ws + "/repos", endpoint: app.EpRepoList, h: s.listRepos},
+		{method: "POST", path: ws + "/repos", endpoint: app.EpRepoCreate, h: s.createRepo},
+		{method: "GET", path: ws + "/repos/:repo", endpoint: app.EpRepoGet, h: s.getRepo},
+		{method: "DELETE", path: ws + "/repos/:repo", endpoint: app.EpRepoDelete, h: s.deleteRepo},
+		{method: "POST", path: ws + "/repos/:repo/index-sessions", endpoint: app.EpIndexBegin, body: 32 << 20, h: s.beginIndex},
+		{method: "POST", path: ws + "/repos/:repo/index-sessions/:session/files", endpoint: app.EpIndexUpload, body: maxBody, h: s.uploadFiles},
+		{method: "POST", path: ws + "/repos/:repo/index-sessions/:session/commit", endpoint: app.EpIndexCommit, h: s.commitIndex},
+		{method: "GET", path: ws + "/repos/:repo/file", endpoint: app.EpFileGet, h: s.getFile},
+		{method: "GET", path: ws + "/search", endpoint: app.EpSearch, h: s.search},
+		{method: "GET", path: "/signin", endpoint: app.EpSignInPage, h: s.signInPage},
+		{method: "POST", path: "/signin", endpoint: app.EpSignIn, form: true, h: s.signIn},
+		{method: "GET", path: "/oauth/authorize", endpoint: app.EpOAuthAuthorize, h: s.oauthAuthorize},
+		{method: "POST", path: "/oauth/authorize", endpoint: app.EpOAuthConsent, form: true, h: s.oauthConsent},
+		{method: "POST", path: "/oauth/token", endpoint: app.EpOAuthToken, h: s.oauthToken},
 	}
+	for i := range rs {
+		rs[i].access = app.EndpointAccess(rs[i].endpoint)
+	}
+	return rs
+}
+
+// RouteInfo describes one route for tests and documentation.
+type RouteInfo struct {
+	Method, Path, Endpoint string
+	Access                 app.Access
+}
+
+// Routes lists every route with what it requires.
+func (s *Server) Routes() []RouteInfo {
+	var out []RouteInfo
+	for _, rt := range s.table() {
+		out = append(out, RouteInfo{Method: rt.method, Path: rt.path, Endpoint: rt.endpoint, Access: rt.access})
+	}
+	return out
 }
 
 func (s *Server) routes() {
+	s.id = newIdentity(s.cfg.Accounts)
 	for _, rt := range s.table() {
 		rt := rt
 		if rt.body == 0 {
@@ -64,41 +119,67 @@ func (s *Server) routes() {
 	})
 }
 
+func unsafeMethod(m string) bool {
+	return m != fiber.MethodGet && m != fiber.MethodHead && m != fiber.MethodOptions
+}
+
 // serve authenticates, authorises and runs one route.
 func (s *Server) serve(c *fiber.Ctx, rt route) error {
 	if len(c.Body()) > rt.body {
 		return app.Errorf(app.ETOOLARGE, "request body over %d bytes", rt.body)
 	}
+	c.SetUserContext(app.WithClient(c.UserContext(), c.IP()))
 	var r call
-	if !rt.public {
-		p, err := s.authenticate(c)
-		if err != nil {
+	p, viaCookie, err := s.authenticate(c)
+	if err != nil && !rt.access.Public {
+		return err
+	}
+	if viaCookie && unsafeMethod(c.Method()) && !rt.form {
+		if err := s.checkCSRF(c, c.Get(csrfHeader)); err != nil {
 			return err
 		}
-		if rt.scope != "" && !p.Allows(rt.scope) {
-			return app.Errorf(app.EFORBIDDEN, "this credential lacks the %q scope", rt.scope)
-		}
+	}
+	if err := app.Authorize(p, rt.access, time.Now()); err != nil {
+		return err
+	}
+	if p.UserID != "" {
 		r.p = p
 		c.SetUserContext(app.WithPrincipal(c.UserContext(), p))
 	}
-	if rt.perm != "" {
-		t, err := s.cfg.Tenants.Open(c.UserContext(), r.p, c.Params("ws"), rt.perm)
+	if rt.access.Perm != "" {
+		t, err := s.cfg.Tenants.Open(c.UserContext(), r.p, c.Params("ws"), rt.access.Perm)
 		if err != nil {
 			return err
 		}
 		defer t.Close()
 		r.tenant = t
 	}
-	return rt.h(c, &r)
+	if err := rt.h(c, &r); err != nil {
+		return err
+	}
+	return s.saveSession(c)
 }
 
-func (s *Server) authenticate(c *fiber.Ctx) (app.Principal, error) {
-	h := c.Get(fiber.HeaderAuthorization)
-	tok, ok := strings.CutPrefix(h, "Bearer ")
-	if !ok || tok == "" {
-		return app.Principal{}, app.Errorf(app.EUNAUTHENTICATED, "sign in first: run `optiq login URL`, or send an API key as 'Authorization: Bearer optiq_…'")
+// authenticate resolves the request's credential: a bearer token (CLI, API
+// keys) or the browser session cookie. A request with neither is
+// anonymous (the zero Principal).
+func (s *Server) authenticate(c *fiber.Ctx) (p app.Principal, viaCookie bool, err error) {
+	if err := s.loadSession(c); err != nil {
+		return p, false, err
 	}
-	return s.cfg.Accounts.ResolveToken(c.UserContext(), strings.TrimSpace(tok))
+	if h := c.Get(fiber.HeaderAuthorization); h != "" {
+		tok, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok || strings.TrimSpace(tok) == "" {
+			return p, false, app.Errorf(app.EUNAUTHENTICATED, "send credentials as 'Authorization: Bearer optiq_…'")
+		}
+		p, err = s.cfg.Accounts.ResolveToken(c.UserContext(), strings.TrimSpace(tok))
+		return p, false, err
+	}
+	if c.Cookies(sessionCookie) == "" {
+		return p, false, nil
+	}
+	p, err = s.sessionPrincipal(c)
+	return p, p.UserID != "", err
 }
 
 // decode parses a JSON body strictly.
@@ -106,7 +187,7 @@ func decode(c *fiber.Ctx, v any) error {
 	if !utf8.Valid(c.Body()) {
 		return app.Errorf(app.EINVALID, "request body is not valid UTF-8")
 	}
-	dec := json.NewDecoder(strings.NewReader(string(c.Body())))
+	dec := json.NewDecoder(bytes.NewReader(c.Body()))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return app.Errorf(app.EINVALID, "invalid JSON body: %v", err)
@@ -125,73 +206,6 @@ func (s *Server) readyz(c *fiber.Ctx, _ *call) error {
 		}
 	}
 	return c.JSON(fiber.Map{"status": "ready"})
-}
-
-// LoginRequest is the body of POST /api/v1/auth/login.
-type LoginRequest struct {
-	Email    string `json:"email"`
-	Password string `json:"password"`
-}
-
-// LoginResponse answers a login with a bearer token for the CLI.
-type LoginResponse struct {
-	Token      string          `json:"token"`
-	User       app.User        `json:"user"`
-	Workspaces []app.Workspace `json:"workspaces"`
-}
-
-func (s *Server) login(c *fiber.Ctx, _ *call) error {
-	var req LoginRequest
-	if err := decode(c, &req); err != nil {
-		return err
-	}
-	u, err := s.cfg.Accounts.Authenticate(c.UserContext(), req.Email, req.Password)
-	if err != nil {
-		s.log.WarnContext(c.UserContext(), "login failed", "request_id", requestID(c), "remote", c.IP())
-		return err
-	}
-	tok, err := s.cfg.Accounts.IssueToken(c.UserContext(), u.ID, app.TokenOptions{Name: "cli login", Kind: "session", TTL: sessionTTL})
-	if err != nil {
-		return err
-	}
-	wss, err := s.cfg.Accounts.Workspaces(c.UserContext(), u.ID)
-	if err != nil {
-		return err
-	}
-	s.log.InfoContext(c.UserContext(), "login", "request_id", requestID(c), "user", u.ID)
-	return c.JSON(LoginResponse{Token: tok, User: u, Workspaces: wss})
-}
-
-func (s *Server) logout(c *fiber.Ctx, r *call) error {
-	if err := s.cfg.Accounts.RevokeToken(c.UserContext(), r.p); err != nil {
-		return err
-	}
-	return c.SendStatus(fiber.StatusNoContent)
-}
-
-// MeResponse describes the caller.
-type MeResponse struct {
-	UserID     string          `json:"user_id"`
-	Role       string          `json:"role"`
-	Scopes     []string        `json:"scopes,omitempty"`
-	Workspaces []app.Workspace `json:"workspaces"`
-}
-
-func (s *Server) me(c *fiber.Ctx, r *call) error {
-	wss, err := s.cfg.Accounts.Workspaces(c.UserContext(), r.p.UserID)
-	if err != nil {
-		return err
-	}
-	if r.p.Workspace != "" {
-		kept := wss[:0]
-		for _, w := range wss {
-			if w.ID == r.p.Workspace {
-				kept = append(kept, w)
-			}
-		}
-		wss = kept
-	}
-	return c.JSON(MeResponse{UserID: r.p.UserID, Role: r.p.Role, Scopes: r.p.Scopes, Workspaces: wss})
 }
 
 func (s *Server) listRepos(c *fiber.Ctx, r *call) error {
@@ -220,6 +234,10 @@ func (s *Server) createRepo(c *fiber.Ctx, r *call) error {
 		return err
 	}
 	s.log.InfoContext(c.UserContext(), "repo created", "request_id", requestID(c), "workspace", r.tenant.Workspace().ID, "repo", repo.ID)
+	if err := s.cfg.Accounts.Audit(c.UserContext(), app.AuditEntry{Action: app.AuditRepoCreate, Target: repo.ID, Workspace: r.tenant.Workspace().ID,
+		Detail: map[string]string{"name": repo.Name}}); err != nil {
+		return err
+	}
 	return c.Status(fiber.StatusCreated).JSON(repo)
 }
 
@@ -244,6 +262,10 @@ func (s *Server) deleteRepo(c *fiber.Ctx, r *call) error {
 		return err
 	}
 	s.log.InfoContext(c.UserContext(), "repo deleted", "request_id", requestID(c), "workspace", r.tenant.Workspace().ID, "repo", repo.ID)
+	if err := s.cfg.Accounts.Audit(c.UserContext(), app.AuditEntry{Action: app.AuditRepoDelete, Target: repo.ID, Workspace: r.tenant.Workspace().ID,
+		Detail: map[string]string{"name": repo.Name}}); err != nil {
+		return err
+	}
 	return c.SendStatus(fiber.StatusNoContent)
 }
 

@@ -37,6 +37,7 @@ type Server struct {
 	cfg Config
 	app *fiber.App
 	log *slog.Logger
+	id  *identity // browser sessions (web/session.go)
 }
 
 // Body limits.
