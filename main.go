@@ -93,6 +93,7 @@ Index and search:    optiq repo create myrepo && optiq index . --repo myrepo && 
 		newShowCmd(),
 		newSymbolsCmd(),
 		newKeyCmd(),
+		newReauthCmd(), newMFACmd(), newAPIKeyCmd(), newAuditCmd(), newWorkspaceCmd(), newMembersCmd(),
 	)
 	return root
 }

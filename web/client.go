@@ -270,3 +270,196 @@ func (c *Client) Search(ctx context.Context, ws, query string, o SearchOptions) 
 	err := c.do(ctx, "GET", wsPath(ws, "search")+"?"+v.Encode(), nil, &out)
 	return out.Results, err
 }
+
+// LoginMFA completes a sign-in that asked for a second factor.
+func (c *Client) LoginMFA(ctx context.Context, challenge, method, code string) (LoginResponse, error) {
+	var out LoginResponse
+	err := c.do(ctx, "POST", "/api/v1/auth/login/mfa", MFALoginRequest{Challenge: challenge, Method: method, Code: code}, &out)
+	return out, err
+}
+
+// SendLoginSMS asks the server to text a code for a challenged sign-in.
+func (c *Client) SendLoginSMS(ctx context.Context, challenge string) error {
+	return c.do(ctx, "POST", "/api/v1/auth/login/sms", map[string]string{"challenge": challenge}, nil)
+}
+
+// LogoutEverywhere ends every session of the caller.
+func (c *Client) LogoutEverywhere(ctx context.Context) error {
+	return c.do(ctx, "POST", "/api/v1/auth/logout-all", nil, nil)
+}
+
+// Reauth confirms the caller's identity for sensitive operations.
+func (c *Client) Reauth(ctx context.Context, password, method, code string) error {
+	return c.do(ctx, "POST", "/api/v1/auth/reauth", ReauthRequest{Password: password, Method: method, Code: code}, nil)
+}
+
+// DeleteMe deletes the caller's account.
+func (c *Client) DeleteMe(ctx context.Context) error { return c.do(ctx, "DELETE", "/api/v1/me", nil, nil) }
+
+// MFAStatus reports the caller's second factors.
+func (c *Client) MFAStatus(ctx context.Context) (app.MFAStatus, error) {
+	var out app.MFAStatus
+	err := c.do(ctx, "GET", "/api/v1/me/mfa", nil, &out)
+	return out, err
+}
+
+// EnrolTOTP starts an authenticator app enrolment.
+func (c *Client) EnrolTOTP(ctx context.Context) (app.TOTPEnrolment, error) {
+	var out app.TOTPEnrolment
+	err := c.do(ctx, "POST", "/api/v1/me/mfa/totp", nil, &out)
+	return out, err
+}
+
+// ConfirmTOTP activates the enrolment; backup codes come with the first factor.
+func (c *Client) ConfirmTOTP(ctx context.Context, code string) ([]string, error) {
+	var out BackupCodesResponse
+	err := c.do(ctx, "POST", "/api/v1/me/mfa/totp/confirm", CodeRequest{Code: code}, &out)
+	return out.BackupCodes, err
+}
+
+// EnrolSMS registers a phone and sends it a code.
+func (c *Client) EnrolSMS(ctx context.Context, phone string) error {
+	return c.do(ctx, "POST", "/api/v1/me/mfa/sms", map[string]string{"phone": phone}, nil)
+}
+
+// ConfirmSMS activates the phone with the code it received.
+func (c *Client) ConfirmSMS(ctx context.Context, code string) ([]string, error) {
+	var out BackupCodesResponse
+	err := c.do(ctx, "POST", "/api/v1/me/mfa/sms/confirm", CodeRequest{Code: code}, &out)
+	return out.BackupCodes, err
+}
+
+// DisableMFA removes every second factor (needs a recent sign-in).
+func (c *Client) DisableMFA(ctx context.Context) error { return c.do(ctx, "DELETE", "/api/v1/me/mfa", nil, nil) }
+
+// RegenerateBackupCodes replaces the backup codes (needs a recent sign-in).
+func (c *Client) RegenerateBackupCodes(ctx context.Context) ([]string, error) {
+	var out BackupCodesResponse
+	err := c.do(ctx, "POST", "/api/v1/me/mfa/backup-codes", nil, &out)
+	return out.BackupCodes, err
+}
+
+// CreateAPIKey creates a scoped API key; the secret is in the answer once.
+func (c *Client) CreateAPIKey(ctx context.Context, req CreateAPIKeyRequest) (CreateAPIKeyResponse, error) {
+	var out CreateAPIKeyResponse
+	err := c.do(ctx, "POST", "/api/v1/apikeys", req, &out)
+	return out, err
+}
+
+// APIKeys lists the caller's API keys.
+func (c *Client) APIKeys(ctx context.Context) ([]app.APIKey, error) {
+	var out struct {
+		Keys []app.APIKey `json:"api_keys"`
+	}
+	err := c.do(ctx, "GET", "/api/v1/apikeys", nil, &out)
+	return out.Keys, err
+}
+
+// RevokeAPIKey revokes one of the caller's API keys.
+func (c *Client) RevokeAPIKey(ctx context.Context, id string) error {
+	return c.do(ctx, "DELETE", "/api/v1/apikeys/"+url.PathEscape(id), nil, nil)
+}
+
+// Workspaces lists the caller's workspaces.
+func (c *Client) Workspaces(ctx context.Context) ([]app.Workspace, error) {
+	var out struct {
+		Workspaces []app.Workspace `json:"workspaces"`
+	}
+	err := c.do(ctx, "GET", "/api/v1/workspaces", nil, &out)
+	return out.Workspaces, err
+}
+
+// CreateWorkspace creates a team workspace owned by the caller.
+func (c *Client) CreateWorkspace(ctx context.Context, name string) (app.Workspace, error) {
+	var out app.Workspace
+	err := c.do(ctx, "POST", "/api/v1/workspaces", map[string]string{"name": name}, &out)
+	return out, err
+}
+
+// Members lists a workspace's members.
+func (c *Client) Members(ctx context.Context, ws string) ([]app.Member, error) {
+	var out struct {
+		Members []app.Member `json:"members"`
+	}
+	err := c.do(ctx, "GET", wsPath(ws, "members"), nil, &out)
+	return out.Members, err
+}
+
+// AddMember adds an existing user to a workspace.
+func (c *Client) AddMember(ctx context.Context, ws, email, role string) (app.Member, error) {
+	var out app.Member
+	err := c.do(ctx, "POST", wsPath(ws, "members"), MemberRequest{Email: email, Role: role}, &out)
+	return out, err
+}
+
+// SetMemberRole changes a member's role.
+func (c *Client) SetMemberRole(ctx context.Context, ws, userID, role string) error {
+	return c.do(ctx, "PATCH", wsPath(ws, "members", userID), MemberRequest{Role: role}, nil)
+}
+
+// RemoveMember removes a member.
+func (c *Client) RemoveMember(ctx context.Context, ws, userID string) error {
+	return c.do(ctx, "DELETE", wsPath(ws, "members", userID), nil, nil)
+}
+
+// Users lists every account (admins).
+func (c *Client) Users(ctx context.Context) ([]app.User, error) {
+	var out struct {
+		Users []app.User `json:"users"`
+	}
+	err := c.do(ctx, "GET", "/api/v1/users", nil, &out)
+	return out.Users, err
+}
+
+// SetUserRole changes an instance role (admins).
+func (c *Client) SetUserRole(ctx context.Context, userID, role string) error {
+	return c.do(ctx, "PATCH", "/api/v1/users/"+url.PathEscape(userID), map[string]string{"role": role}, nil)
+}
+
+// DeleteUser deletes an account (admins).
+func (c *Client) DeleteUser(ctx context.Context, userID string) error {
+	return c.do(ctx, "DELETE", "/api/v1/users/"+url.PathEscape(userID), nil, nil)
+}
+
+// SetSettings changes instance settings (admins).
+func (c *Client) SetSettings(ctx context.Context, s app.Settings) error {
+	return c.do(ctx, "PUT", "/api/v1/settings", s, nil)
+}
+
+// AuditLog queries the audit log (admins).
+func (c *Client) AuditLog(ctx context.Context, f app.AuditFilter) ([]app.AuditEntry, error) {
+	v := url.Values{}
+	set := func(k, val string) {
+		if val != "" {
+			v.Set(k, val)
+		}
+	}
+	set("actor", f.Actor)
+	set("action", f.Action)
+	set("target", f.Target)
+	if !f.Since.IsZero() {
+		v.Set("since", f.Since.UTC().Format(time.RFC3339))
+	}
+	if !f.Until.IsZero() {
+		v.Set("until", f.Until.UTC().Format(time.RFC3339))
+	}
+	if f.Limit > 0 {
+		v.Set("limit", strconv.Itoa(f.Limit))
+	}
+	var out struct {
+		Entries []app.AuditEntry `json:"entries"`
+	}
+	err := c.do(ctx, "GET", "/api/v1/audit?"+v.Encode(), nil, &out)
+	return out.Entries, err
+}
+
+// OAuthToken calls the token endpoint (authorization_code or
+// refresh_token grant).
+func (c *Client) OAuthToken(ctx context.Context, params map[string]string) (app.OAuthTokens, error) {
+	var out app.OAuthTokens
+	err := c.do(ctx, "POST", "/oauth/token", params, &out)
+	return out, err
+}
+
+// Base is the server URL.
+func (c *Client) Base() string { return c.base }
