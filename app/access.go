@@ -21,6 +21,7 @@ type Access struct {
 	Interactive bool       // a person's own sign-in, never an API key
 	Reauth      bool       // signed in (password + MFA) within ReauthWindow
 	Enrolment   bool       // open to a credential that may only enrol MFA
+	Browser     bool       // a browser session only (HTML forms)
 }
 
 // Endpoint names: one per API operation. The web route table refers to
@@ -85,7 +86,7 @@ var Endpoints = map[string]Access{
 	EpSignInPage:     {Public: true},
 	EpSignIn:         {Public: true},
 	EpOAuthAuthorize: {Public: true}, // signs the user in with a cookie session first
-	EpOAuthConsent:   {Interactive: true},
+	EpOAuthConsent:   {Interactive: true, Browser: true},
 	EpOAuthToken:     {Public: true}, // the code or refresh token is the credential
 	EpLogout:         {Enrolment: true},
 	EpLogoutAll:      {Interactive: true, Enrolment: true},
@@ -152,6 +153,9 @@ func Authorize(p Principal, a Access, now time.Time) error {
 	}
 	if (a.Interactive || a.Reauth) && !p.Interactive() {
 		return Errorf(EFORBIDDEN, "API keys cannot do this: sign in as yourself")
+	}
+	if a.Browser && p.Kind != CredCookie {
+		return Errorf(EFORBIDDEN, "this needs a browser session")
 	}
 	if a.Scope != "" && !p.Allows(a.Scope) {
 		return Errorf(EFORBIDDEN, "this credential lacks the %q scope", a.Scope)
