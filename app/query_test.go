@@ -124,3 +124,50 @@ func TestValidateNameAndEmail(t *testing.T) {
 		t.Error("password policy")
 	}
 }
+
+func TestMatchTier(t *testing.T) {
+	tests := []struct {
+		q, name string
+		want    int
+	}{
+		{"HandleRequest", "HandleRequest", app.TierExactCase},
+		{"handlerequest", "HandleRequest", app.TierExact},
+		{"HandleReq", "HandleRequest", app.TierPrefix},
+		{"hndlReq", "HandleRequest", app.TierHump},
+		{"handle request", "HandleRequest", app.TierHump},
+		{"getUsr", "GetUserName", app.TierHump},
+		{"cfgLdr", "ConfigLoader", app.TierHump},
+		{"ReqHandle", "HandleRequest", app.TierFuzzy}, // parts out of order
+		{"request", "HandleRequest", app.TierPart},
+		{"andleReq", "HandleRequest", app.TierPart},
+		{"HandleRequst", "HandleRequest", app.TierHump}, // "requst" abbreviates "request"
+		{"HandleRequest", "HandleRequst", app.TierFuzzy},
+	}
+	for _, tt := range tests {
+		if got := app.MatchTier(tt.q, tt.name); got != tt.want {
+			t.Errorf("MatchTier(%q, %q) = %s, want %s", tt.q, tt.name, app.TierNames[got], app.TierNames[tt.want])
+		}
+	}
+	for abbr, word := range map[string]string{"hndl": "handle", "cfg": "config", "req": "request"} {
+		if !app.Abbreviates(abbr, word) {
+			t.Errorf("%s should abbreviate %s", abbr, word)
+		}
+	}
+	for abbr, word := range map[string]string{"xndl": "handle", "handle": "handle", "h": "handle", "hz": "handle"} {
+		if app.Abbreviates(abbr, word) {
+			t.Errorf("%s should not abbreviate %s", abbr, word)
+		}
+	}
+}
+
+func TestPathClass(t *testing.T) {
+	for p, want := range map[string]int{
+		"net/http/server.go": app.PathSource, "net/http/server_test.go": app.PathTest, "vendor/x/y.go": app.PathVendored,
+		"a/node_modules/b.js": app.PathVendored, "api/v1/api.pb.go": app.PathVendored, "tests/test_x.py": app.PathTest,
+		"src/app.spec.ts": app.PathTest, "pkg/testdata/x.go": app.PathTest, "lib/zz_generated.deepcopy.go": app.PathVendored,
+	} {
+		if got := app.PathClass(p); got != want {
+			t.Errorf("PathClass(%q) = %d, want %d", p, got, want)
+		}
+	}
+}

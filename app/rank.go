@@ -81,12 +81,12 @@ func MatchTier(query, name string) int {
 	return TierFuzzy
 }
 
-// humps reports whether each query part is a prefix of a name part, in
-// order (getUsr → GetUserName).
+// humps reports whether each query part starts or abbreviates a name part,
+// in order (getUsr → GetUserName, hndlReq → HandleRequest).
 func humps(qp, np []string) bool {
 	j := 0
 	for _, p := range qp {
-		for j < len(np) && !strings.HasPrefix(np[j], p) {
+		for j < len(np) && !strings.HasPrefix(np[j], p) && !Abbreviates(p, np[j]) {
 			j++
 		}
 		if j == len(np) {
@@ -95,6 +95,22 @@ func humps(qp, np []string) bool {
 		j++
 	}
 	return true
+}
+
+// Abbreviates reports whether abbr is an abbreviation of word: same first
+// letter, the rest of abbr a subsequence of word (hndl → handle,
+// cfg → config).
+func Abbreviates(abbr, word string) bool {
+	if len(abbr) < 2 || len(word) <= len(abbr) || abbr[0] != word[0] {
+		return false
+	}
+	i := 1
+	for k := 1; k < len(word) && i < len(abbr); k++ {
+		if word[k] == abbr[i] {
+			i++
+		}
+	}
+	return i == len(abbr)
 }
 
 // Path classes.
@@ -159,4 +175,3 @@ func (a Ranking) Explain(kind string) string {
 	class := [...]string{"source", "test", "vendor/generated"}[a.Class]
 	return TierNames[a.Tier] + "; " + kind + "; " + class + " file; path length " + strconv.Itoa(a.PathLen)
 }
-

@@ -386,13 +386,11 @@ func nameQuery(t app.Term) query.Query {
 	if len(parts) > 1 {
 		conj := make([]query.Query, len(parts))
 		for i, p := range parts {
-			conj[i] = prefixQuery(fPPre, p)
+			conj[i] = partQuery(p)
 		}
 		dis = append(dis, boosted(query.NewConjunctionQuery(conj), 4))
-	} else if len(parts) == 1 && parts[0] != lower {
-		dis = append(dis, boosted(term(fParts, parts[0]), 2))
 	} else if len(parts) == 1 {
-		dis = append(dis, boosted(term(fParts, lower), 2))
+		dis = append(dis, boosted(term(fParts, parts[0]), 2))
 	}
 	if n := len([]rune(lower)); n >= 4 {
 		f := query.NewFuzzyQuery(lower)
@@ -402,6 +400,35 @@ func nameQuery(t app.Term) query.Query {
 		dis = append(dis, boosted(f, 1))
 	}
 	return query.NewDisjunctionQuery(dis)
+}
+
+// partQuery matches name parts that start with p or that p abbreviates
+// (same first letter, the rest in order: hndl → handle).
+func partQuery(p string) query.Query {
+	pre := prefixQuery(fPPre, p)
+	if len(p) < 2 || !isASCIIAlnum(p) {
+		return pre
+	}
+	var re strings.Builder
+	re.WriteByte(p[0])
+	for i := 1; i < len(p); i++ {
+		re.WriteString(".*")
+		re.WriteByte(p[i])
+	}
+	re.WriteString(".*")
+	abbr := query.NewRegexpQuery(re.String())
+	abbr.SetField(fParts)
+	return query.NewDisjunctionQuery([]query.Query{pre, abbr})
+}
+
+func isASCIIAlnum(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // prefixQuery matches names (or parts) starting with p through the indexed

@@ -170,3 +170,16 @@ func TestPrefixLengths(t *testing.T) {
 		}
 	}
 }
+
+func TestAbbreviations(t *testing.T) {
+	l := openIndex(t, app.IndexChange{Version: 1, AddNames: []string{"HandleRequest", "HelpDialog", "ConfigLoader", "Unrelated"}})
+	for q, want := range map[string][]string{
+		"hndlReq": {"HandleRequest"},
+		"cfgLdr":  {"ConfigLoader"},
+		"hlpDlg":  {"HelpDialog"},
+	} {
+		if got := names(t, l, q); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: got %q, want %q", q, got, want)
+		}
+	}
+}
