@@ -279,15 +279,54 @@ func (l *Lexical) search(ctx context.Context, q query.Query, limit int, fields .
 	return res, nil
 }
 
-// Names implements app.LexicalIndex.
-func (l *Lexical) Names(ctx context.Context, terms []app.Term, limit int) ([]app.NameHit, error) {
+// multiPart reports whether some term has several identifier parts (only
+// those are matched part by part, and so can be abbreviations).
+func multiPart(terms []app.Term) bool {
+	for _, t := range terms {
+		if !t.Exact && len(app.IdentParts(t.Value)) > 1 {
+			return true
+		}
+	}
+	return false
+}
+
+// hasGoodMatch reports whether some hit matches every term at the
+// camelCase-parts tier or better.
+func hasGoodMatch(terms []app.Term, res *bleve.SearchResult) bool {
+	for _, h := range res.Hits {
+		spell, _ := h.Fields[fSpell].(string)
+		worst := app.TierExactCase
+		for _, t := range terms {
+			worst = max(worst, app.MatchTier(t.Value, spell))
+		}
+		if worst <= app.TierHump {
+			return true
+		}
+	}
+	return false
+}
+
+func (l *Lexical) names(ctx context.Context, terms []app.Term, limit int, abbrev bool) (*bleve.SearchResult, error) {
 	must := []query.Query{term(fType, "n")}
 	for _, t := range terms {
-		must = append(must, nameQuery(t))
+		must = append(must, nameQuery(t, abbrev))
 	}
-	res, err := l.search(ctx, query.NewConjunctionQuery(must), limit, fSpell)
+	return l.search(ctx, query.NewConjunctionQuery(must), limit, fSpell)
+}
+
+// Names implements app.LexicalIndex.
+func (l *Lexical) Names(ctx context.Context, terms []app.Term, limit int) ([]app.NameHit, error) {
+	res, err := l.names(ctx, terms, limit, false)
 	if err != nil {
 		return nil, err
+	}
+	if multiPart(terms) && !hasGoodMatch(terms, res) {
+		// Nothing matched by name, prefix or parts: also try the query's
+		// parts as abbreviations, which costs a regexp scan of the part
+		// dictionary per part.
+		if res, err = l.names(ctx, terms, limit, true); err != nil {
+			return nil, err
+		}
 	}
 	out := make([]app.NameHit, 0, len(res.Hits))
 	for _, h := range res.Hits {
@@ -376,7 +415,7 @@ func pathContains(v string) *query.WildcardQuery {
 // hump (each query part a prefix of a name part), part, bounded fuzzy.
 // Prefixes are indexed terms, so each clause is a term lookup except the
 // fuzzy one.
-func nameQuery(t app.Term) query.Query {
+func nameQuery(t app.Term, abbrev bool) query.Query {
 	lower := strings.ToLower(t.Value)
 	if t.Exact {
 		return term(fName, lower)
@@ -386,7 +425,7 @@ func nameQuery(t app.Term) query.Query {
 	if len(parts) > 1 {
 		conj := make([]query.Query, len(parts))
 		for i, p := range parts {
-			conj[i] = partQuery(p)
+			conj[i] = partQuery(p, abbrev)
 		}
 		dis = append(dis, boosted(query.NewConjunctionQuery(conj), 4))
 	} else if len(parts) == 1 {
@@ -404,9 +443,9 @@ func nameQuery(t app.Term) query.Query {
 
 // partQuery matches name parts that start with p or that p abbreviates
 // (same first letter, the rest in order: hndl → handle).
-func partQuery(p string) query.Query {
+func partQuery(p string, abbrev bool) query.Query {
 	pre := prefixQuery(fPPre, p)
-	if len(p) < 2 || !isASCIIAlnum(p) {
+	if !abbrev || len(p) < 2 || !isASCIIAlnum(p) {
 		return pre
 	}
 	var re strings.Builder
