@@ -95,7 +95,7 @@ func newMFACmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintln(c.OutOrStdout(), "MFA is on.")
+		fmt.Fprintln(c.ErrOrStderr(), "MFA is on.")
 		printBackupCodes(c, codes)
 		return nil
 	}
