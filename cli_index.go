@@ -286,7 +286,8 @@ func indexRepo(ctx context.Context, cl *web.Client, ws, repoName, dir string, o 
 // the file is still indexed for path search.
 func buildUpload(ctx context.Context, rc *seal.Repo, ex extract.Extractor, p string, b []byte, warn func(string, ...any)) app.FileUpload {
 	lang := extract.DetectLanguage(p, b)
-	up := app.FileUpload{Path: p, Fingerprint: rc.Fingerprint(p, b), Language: lang, Size: int64(len(b)), Content: rc.Seal(p, seal.KindContent, b)}
+	up := app.FileUpload{Path: p, Fingerprint: rc.Fingerprint(p, b), Language: lang, Size: int64(len(b)), Generated: extract.IsGenerated(b),
+		Content: rc.Seal(p, seal.KindContent, b)}
 	syms, err := ex.Symbols(ctx, lang, p, b)
 	if err != nil && !errors.Is(err, extract.ErrUnsupported) {
 		warn("%s: symbols skipped: %v", p, err)

@@ -70,7 +70,8 @@ type FileUpload struct {
 	Fingerprint string            `json:"fingerprint"`
 	Language    string            `json:"language"`
 	Size        int64             `json:"size"`
-	Content     []byte            `json:"content"` // sealed blob
+	Generated   bool              `json:"generated,omitempty"` // ranked with vendored code
+	Content     []byte            `json:"content"`             // sealed blob
 	Symbols     []EncryptedSymbol `json:"symbols"`
 }
 

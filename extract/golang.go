@@ -93,7 +93,8 @@ func (g *goExtractor) funcDecl(d *ast.FuncDecl) {
 	g.add(d.Name.Name, kind, container, d.Pos(), end, g.text(d.Pos(), sigEnd), d.Doc)
 }
 
-// recvType names a receiver's base type: *List[T] → List.
+// recvType names a receiver's or embedded field's base type: *List[T] →
+// List, sync.Mutex → Mutex.
 func recvType(e ast.Expr) string {
 	for {
 		switch t := e.(type) {
@@ -107,6 +108,8 @@ func recvType(e ast.Expr) string {
 			e = t.X
 		case *ast.Ident:
 			return t.Name
+		case *ast.SelectorExpr: // embedded pkg.Type
+			return t.Sel.Name
 		default:
 			return ""
 		}
@@ -139,22 +142,22 @@ func (g *goExtractor) genDecl(d *ast.GenDecl) {
 }
 
 func (g *goExtractor) typeSpec(d *ast.GenDecl, s *ast.TypeSpec, doc *ast.CommentGroup) {
-	kind := app.KindType
-	header := s.Type.Pos()
+	kind, header := app.KindType, s.End()
 	switch t := s.Type.(type) {
 	case *ast.StructType:
-		kind = app.KindStruct
-		header = t.Fields.Opening
-		g.fields(s.Name.Name, t.Fields)
+		kind, header = app.KindStruct, t.Fields.Opening
 	case *ast.InterfaceType:
-		kind = app.KindInterface
-		header = t.Methods.Opening
-		g.interfaceMethods(s.Name.Name, t.Methods)
-	default:
-		header = s.End()
+		kind, header = app.KindInterface, t.Methods.Opening
 	}
 	sig := "type " + g.text(s.Pos(), header)
 	g.add(s.Name.Name, kind, "", s.Pos(), s.End(), strings.TrimSpace(sig), doc)
+	// Members follow their type, in source order.
+	switch t := s.Type.(type) {
+	case *ast.StructType:
+		g.fields(s.Name.Name, t.Fields)
+	case *ast.InterfaceType:
+		g.interfaceMethods(s.Name.Name, t.Methods)
+	}
 }
 
 func (g *goExtractor) fields(container string, fl *ast.FieldList) {

@@ -75,7 +75,7 @@ func (s *Store) recordFailure(ctx context.Context, tx *sql.Tx, key string, free 
 }
 
 func accountKey(userID string) string { return "u:" + userID }
-func addressKey(addr string) string  { return "a:" + addr }
+func addressKey(addr string) string   { return "a:" + addr }
 
 // lookupUser returns the id of the account with email, or "".
 func (s *Store) lookupUser(ctx context.Context, email string) (string, error) {

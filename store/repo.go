@@ -416,7 +416,7 @@ func (h *Tenant) Upload(ctx context.Context, repoID, sessionID string, files []a
 			return err
 		}
 		defer delFile.Close()
-		insFile, err := tx.PrepareContext(ctx, `INSERT INTO files (repo_id, session_id, path, fingerprint, language, size, content) VALUES (?,?,?,?,?,?,?) RETURNING id`)
+		insFile, err := tx.PrepareContext(ctx, `INSERT INTO files (repo_id, session_id, path, fingerprint, language, size, generated, content) VALUES (?,?,?,?,?,?,?,?) RETURNING id`)
 		if err != nil {
 			return err
 		}
@@ -434,7 +434,7 @@ func (h *Tenant) Upload(ctx context.Context, repoID, sessionID string, files []a
 				return err
 			}
 			var fileID int64
-			if err := insFile.QueryRowContext(ctx, repoID, sessionID, f.Path, f.Fingerprint, f.Language, f.Size, f.Content).Scan(&fileID); err != nil {
+			if err := insFile.QueryRowContext(ctx, repoID, sessionID, f.Path, f.Fingerprint, f.Language, f.Size, f.Generated, f.Content).Scan(&fileID); err != nil {
 				return err
 			}
 			for _, sym := range f.Symbols {

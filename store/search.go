@@ -44,13 +44,17 @@ func (h *Tenant) Search(ctx context.Context, q app.Query) ([]app.SearchResult, e
 	kinds, _ := q.Filters(app.FieldKind)
 	var cands []candidate
 	switch {
+	case q.Mode == app.ModePath:
+		if cands, err = h.files(ctx, q, texts); err != nil {
+			return nil, err
+		}
 	case len(texts) > 0:
 		if cands, err = h.symbolsByName(ctx, q, texts); err != nil {
 			return nil, err
 		}
 		// Free text also finds files, unless the query asks for symbols
-		// only (sym:, or a kind filter other than file).
-		if !hasField(q, app.FieldSym) && (len(kinds) == 0 || slices.Contains(kinds, "file")) {
+		// only (symbol mode, sym:, or a kind filter other than file).
+		if q.Mode != app.ModeSymbol && !hasField(q, app.FieldSym) && (len(kinds) == 0 || slices.Contains(kinds, "file")) {
 			files, err := h.files(ctx, q, texts)
 			if err != nil {
 				return nil, err
@@ -81,6 +85,15 @@ func (h *Tenant) Search(ctx context.Context, q app.Query) ([]app.SearchResult, e
 		out[i] = c.r
 	}
 	return out, nil
+}
+
+// pathClass is app.PathClass, with files the client marked as generated
+// ranked with vendored code.
+func pathClass(p string, generated bool) int {
+	if generated {
+		return app.PathVendored
+	}
+	return app.PathClass(p)
 }
 
 func hasField(q app.Query, field string) bool {
@@ -186,7 +199,7 @@ func (h *Tenant) symbolRows(ctx context.Context, q app.Query, lnames []string, l
 	w, a := filterSQL(q, true)
 	where, args = append(where, w...), append(args, a...)
 	args = append(args, limit)
-	rows, err := h.t.db.read.QueryContext(ctx, `SELECT s.id, f.repo_id, f.path, f.language, s.name, s.kind, s.container, s.line, s.end_line
+	rows, err := h.t.db.read.QueryContext(ctx, `SELECT s.id, f.repo_id, f.path, f.language, f.generated, s.name, s.kind, s.container, s.line, s.end_line
 		FROM symbols s JOIN files f ON f.id = s.file_id WHERE f.session_id IS NULL AND `+strings.Join(where, " AND ")+` LIMIT ?`, args...)
 	if err != nil {
 		return nil, err
@@ -195,10 +208,11 @@ func (h *Tenant) symbolRows(ctx context.Context, q app.Query, lnames []string, l
 	var out []candidate
 	for rows.Next() {
 		var c candidate
-		if err := rows.Scan(&c.id, &c.r.RepoID, &c.r.Path, &c.r.Language, &c.r.Name, &c.r.Kind, &c.r.Container, &c.r.Line, &c.r.EndLine); err != nil {
+		var generated bool
+		if err := rows.Scan(&c.id, &c.r.RepoID, &c.r.Path, &c.r.Language, &generated, &c.r.Name, &c.r.Kind, &c.r.Container, &c.r.Line, &c.r.EndLine); err != nil {
 			return nil, err
 		}
-		c.rank = app.Ranking{Tier: app.TierFuzzy, Kind: app.KindRank(c.r.Kind), Class: app.PathClass(c.r.Path), PathLen: len(c.r.Path), Path: c.r.Path, Line: c.r.Line}
+		c.rank = app.Ranking{Tier: app.TierFuzzy, Kind: app.KindRank(c.r.Kind), Class: pathClass(c.r.Path, generated), PathLen: len(c.r.Path), Path: c.r.Path, Line: c.r.Line}
 		out = append(out, c)
 	}
 	return out, rows.Err()
@@ -267,7 +281,7 @@ func (h *Tenant) files(ctx context.Context, q app.Query, texts []app.Term) ([]ca
 			ids = append(ids, id)
 		}
 	}
-	rows, err := h.t.db.read.QueryContext(ctx, `SELECT repo_id, path, language FROM files WHERE session_id IS NULL AND id IN (`+placeholders(len(ids))+`)`, ids...)
+	rows, err := h.t.db.read.QueryContext(ctx, `SELECT repo_id, path, language, generated FROM files WHERE session_id IS NULL AND id IN (`+placeholders(len(ids))+`)`, ids...)
 	if err != nil {
 		return nil, err
 	}
@@ -275,7 +289,8 @@ func (h *Tenant) files(ctx context.Context, q app.Query, texts []app.Term) ([]ca
 	var out []candidate
 	for rows.Next() {
 		c := candidate{r: app.SearchResult{Kind: "file", Line: 1, EndLine: 1}}
-		if err := rows.Scan(&c.r.RepoID, &c.r.Path, &c.r.Language); err != nil {
+		var generated bool
+		if err := rows.Scan(&c.r.RepoID, &c.r.Path, &c.r.Language, &generated); err != nil {
 			return nil, err
 		}
 		tier := app.TierFuzzy
@@ -285,7 +300,7 @@ func (h *Tenant) files(ctx context.Context, q app.Query, texts []app.Term) ([]ca
 				tier = app.TierExact
 			}
 		}
-		c.rank = app.Ranking{Tier: tier, Kind: 1, Class: app.PathClass(c.r.Path), PathLen: len(c.r.Path), Path: c.r.Path, Line: 1}
+		c.rank = app.Ranking{Tier: tier, Kind: 1, Class: pathClass(c.r.Path, generated), PathLen: len(c.r.Path), Path: c.r.Path, Line: 1}
 		out = append(out, c)
 	}
 	return out, rows.Err()

@@ -289,3 +289,55 @@ func TestTenantAccess(t *testing.T) {
 		t.Errorf("login: %v", err)
 	}
 }
+
+func TestGeneratedFilesAndModes(t *testing.T) {
+	_, tn, repo := setup(t)
+	ctx := context.Background()
+	files := []app.FileUpload{
+		{Path: "a/gen.go", Generated: true, Symbols: []app.EncryptedSymbol{{Name: "Config", Kind: "struct", Line: 1, EndLine: 1}}},
+		{Path: "a/very/long/path/config.go", Symbols: []app.EncryptedSymbol{{Name: "Config", Kind: "struct", Line: 1, EndLine: 1}}},
+	}
+	var manifest []app.FileFingerprint
+	for i := range files {
+		files[i].Fingerprint, files[i].Language, files[i].Size, files[i].Content = fp(files[i].Path), "go", 1, []byte("x")
+		manifest = append(manifest, app.FileFingerprint{Path: files[i].Path, Fingerprint: files[i].Fingerprint})
+	}
+	plan, err := tn.BeginIndex(ctx, repo.ID, manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tn.Upload(ctx, repo.ID, plan.SessionID, files); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tn.CommitIndex(ctx, repo.ID, plan.SessionID); err != nil {
+		t.Fatal(err)
+	}
+	// The generated file's definition ranks after the hand-written one
+	// despite its shorter path; free text also finds the config.go file.
+	want := []string{"Config@a/very/long/path/config.go", "Config@a/gen.go", "a/very/long/path/config.go"}
+	if got := results(t, tn, "Config"); !reflect.DeepEqual(got, want) {
+		t.Errorf("Config: got %q, want %q", got, want)
+	}
+	for mode, want := range map[string][]string{
+		app.ModeSymbol: {"Config@a/very/long/path/config.go", "Config@a/gen.go"},
+		app.ModePath:   {"a/very/long/path/config.go"},
+	} {
+		q, _ := app.ParseQuery("Config")
+		q.Mode, q.Limit = mode, 10
+		res, err := tn.Search(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, r := range res {
+			if r.Kind == "file" {
+				got = append(got, r.Path)
+			} else {
+				got = append(got, r.Name+"@"+r.Path)
+			}
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("mode %s: got %q, want %q", mode, got, want)
+		}
+	}
+}

@@ -356,7 +356,11 @@ func (s *Server) search(c *fiber.Ctx, r *call) error {
 		}
 		q.Limit = n
 	}
-	q.Mode = c.Query("mode")
+	switch q.Mode = c.Query("mode"); q.Mode {
+	case app.ModeAuto, app.ModeSymbol, app.ModePath:
+	default:
+		return app.Errorf(app.EINVALID, "unknown search mode %q: use symbol or path", q.Mode)
+	}
 	results, err := r.tenant.Search(c.UserContext(), q)
 	if err != nil {
 		return err

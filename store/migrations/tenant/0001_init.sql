@@ -40,6 +40,7 @@ CREATE TABLE files (
 	fingerprint TEXT NOT NULL,
 	language    TEXT NOT NULL DEFAULT '',
 	size        INTEGER NOT NULL,
+	generated   INTEGER NOT NULL DEFAULT 0, -- the client found a generated-code marker
 	content     BLOB NOT NULL
 ) STRICT;
 CREATE UNIQUE INDEX files_live ON files(repo_id, path) WHERE session_id IS NULL;
