@@ -124,10 +124,15 @@ func openStore(ctx context.Context, cfg serverConfig, log *slog.Logger) (*store.
 	if err != nil {
 		return nil, err
 	}
+	sms, err := smsSender()
+	if err != nil {
+		return nil, err
+	}
 	return store.Open(ctx, cfg.DataDir, store.Options{
 		Sealer:      mk.Sealer(),
 		EmailPepper: mk.Pepper("email"),
 		Logger:      log,
+		SMS:         sms,
 		OpenIndex:   func(dir string) (app.LexicalIndex, error) { return search.OpenLexical(filepath.Join(dir, "lexical")) },
 	})
 }

@@ -203,10 +203,17 @@ func TestCLILoginWithBrowserAndPKCE(t *testing.T) {
 	// The authorize endpoint refuses plain and missing PKCE before anything.
 	base := url.Values{"response_type": {"code"}, "client_id": {web.CLIClientID}, "redirect_uri": {"http://127.0.0.1:9/callback"}, "state": {"s"}}
 	for name, mod := range map[string]func(url.Values){
-		"plain":        func(v url.Values) { v.Set("code_challenge", strings.Repeat("a", 43)); v.Set("code_challenge_method", "plain") },
-		"missing":      func(v url.Values) {},
-		"no method":    func(v url.Values) { v.Set("code_challenge", strings.Repeat("a", 43)) },
-		"not loopback": func(v url.Values) { v.Set("code_challenge", strings.Repeat("a", 43)); v.Set("code_challenge_method", "S256"); v.Set("redirect_uri", "http://evil.example/cb") },
+		"plain": func(v url.Values) {
+			v.Set("code_challenge", strings.Repeat("a", 43))
+			v.Set("code_challenge_method", "plain")
+		},
+		"missing":   func(v url.Values) {},
+		"no method": func(v url.Values) { v.Set("code_challenge", strings.Repeat("a", 43)) },
+		"not loopback": func(v url.Values) {
+			v.Set("code_challenge", strings.Repeat("a", 43))
+			v.Set("code_challenge_method", "S256")
+			v.Set("redirect_uri", "http://evil.example/cb")
+		},
 	} {
 		v := url.Values{}
 		for k, vs := range base {

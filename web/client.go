@@ -294,7 +294,9 @@ func (c *Client) Reauth(ctx context.Context, password, method, code string) erro
 }
 
 // DeleteMe deletes the caller's account.
-func (c *Client) DeleteMe(ctx context.Context) error { return c.do(ctx, "DELETE", "/api/v1/me", nil, nil) }
+func (c *Client) DeleteMe(ctx context.Context) error {
+	return c.do(ctx, "DELETE", "/api/v1/me", nil, nil)
+}
 
 // MFAStatus reports the caller's second factors.
 func (c *Client) MFAStatus(ctx context.Context) (app.MFAStatus, error) {
@@ -330,7 +332,9 @@ func (c *Client) ConfirmSMS(ctx context.Context, code string) ([]string, error) 
 }
 
 // DisableMFA removes every second factor (needs a recent sign-in).
-func (c *Client) DisableMFA(ctx context.Context) error { return c.do(ctx, "DELETE", "/api/v1/me/mfa", nil, nil) }
+func (c *Client) DisableMFA(ctx context.Context) error {
+	return c.do(ctx, "DELETE", "/api/v1/me/mfa", nil, nil)
+}
 
 // RegenerateBackupCodes replaces the backup codes (needs a recent sign-in).
 func (c *Client) RegenerateBackupCodes(ctx context.Context) ([]string, error) {
