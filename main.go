@@ -52,7 +52,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch {
 	case errors.As(err, &ue):
 		return exitUsage
-	case app.ErrorCode(err) == app.EUNAUTHENTICATED || app.ErrorCode(err) == app.EFORBIDDEN:
+	case app.ErrorCode(err) == app.EUNAUTHENTICATED || app.ErrorCode(err) == app.EFORBIDDEN || app.ErrorCode(err) == app.EREAUTH:
 		return exitAuth
 	case app.ErrorCode(err) == app.ENOTFOUND:
 		return exitNotFound

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +19,12 @@ import (
 // is a placeholder blob) into a fresh tenant and returns it with a sample
 // of symbol names to query.
 func stdlibTenant(b *testing.B) (app.Tenant, []string) {
+	return stdlibTenantN(b, 1)
+}
+
+// stdlibTenantN indexes copies of the standard library's symbols into n
+// repos of one tenant.
+func stdlibTenantN(b *testing.B, copies int) (app.Tenant, []string) {
 	b.Helper()
 	root := filepath.Join(runtime.GOROOT(), "src")
 	files, err := extract.ListFiles(context.Background(), root)
@@ -36,7 +43,6 @@ func stdlibTenant(b *testing.B) (app.Tenant, []string) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { tn.Close() })
-	repo, _ := tn.CreateRepo(ctx, "go", make([]byte, 16), false)
 	var manifest []app.FileFingerprint
 	var ups []app.FileUpload
 	var sample []string
@@ -59,17 +65,23 @@ func stdlibTenant(b *testing.B) (app.Tenant, []string) {
 		manifest = append(manifest, app.FileFingerprint{Path: f, Fingerprint: fp(f)})
 		ups = append(ups, up)
 	}
-	plan, err := tn.BeginIndex(ctx, repo.ID, manifest)
-	if err != nil {
-		b.Fatal(err)
-	}
-	for batch := range slices.Chunk(ups, 500) {
-		if err := tn.Upload(ctx, repo.ID, plan.SessionID, batch); err != nil {
+	for c := range copies {
+		repo, err := tn.CreateRepo(ctx, "go"+strconv.Itoa(c), make([]byte, 16), false)
+		if err != nil {
 			b.Fatal(err)
 		}
-	}
-	if _, err := tn.CommitIndex(ctx, repo.ID, plan.SessionID); err != nil {
-		b.Fatal(err)
+		plan, err := tn.BeginIndex(ctx, repo.ID, manifest)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for batch := range slices.Chunk(ups, 500) {
+			if err := tn.Upload(ctx, repo.ID, plan.SessionID, batch); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if _, err := tn.CommitIndex(ctx, repo.ID, plan.SessionID); err != nil {
+			b.Fatal(err)
+		}
 	}
 	return tn, sample
 }
@@ -80,6 +92,23 @@ func stdlibTenant(b *testing.B) (app.Tenant, []string) {
 //	go test -run '^$' -bench SearchStdlib ./store
 func BenchmarkSearchStdlib(b *testing.B) {
 	tn, sample := stdlibTenant(b)
+	benchShapes(b, tn, sample)
+}
+
+// BenchmarkSearch1M is BenchmarkSearchStdlib over three copies of the
+// standard library in three repos: 1.1M symbols, 32k files, one tenant.
+//
+//	go test -run '^$' -bench Search1M -benchtime 200x ./store
+func BenchmarkSearch1M(b *testing.B) {
+	tn, sample := stdlibTenantN(b, 3)
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-MiB")
+	benchShapes(b, tn, sample)
+}
+
+func benchShapes(b *testing.B, tn app.Tenant, sample []string) {
 	shapes := map[string]func(string) string{
 		"exact":  func(s string) string { return s },
 		"prefix": func(s string) string { return s[:len(s)/2+1] },
