@@ -127,6 +127,9 @@ func BenchmarkIndexGoStdlib(b *testing.B) {
 		b.ReportMetric(sum.Seconds, "index-s")
 		b.ReportMetric(float64(sum.Symbols), "symbols")
 		b.ReportMetric(float64(sum.Bytes)/1e6, "MB")
+		for name, secs := range sum.Phases {
+			b.ReportMetric(secs, name+"-s")
+		}
 
 		touched := filepath.Join(src, "net", "http", "server.go")
 		orig, _ := os.ReadFile(touched)

@@ -25,17 +25,21 @@ import (
 
 // indexSummary is what optiq index --json prints.
 type indexSummary struct {
-	Repo       string   `json:"repo"`
-	Files      int      `json:"files"`     // files in the repo after the commit
-	Uploaded   int      `json:"uploaded"`  // files sent in this run
-	Unchanged  int      `json:"unchanged"` // files the server already had
-	Removed    int      `json:"removed"`
-	Skipped    int      `json:"skipped"` // binary or huge
-	Bytes      int64    `json:"bytes"`   // bytes of source read for upload
-	Symbols    int      `json:"symbols"` // symbols extracted in this run
-	Seconds    float64  `json:"seconds"`
-	Generation int64    `json:"generation"`
-	Warnings   []string `json:"warnings,omitempty"`
+	Repo       string  `json:"repo"`
+	Files      int     `json:"files"`     // files in the repo after the commit
+	Uploaded   int     `json:"uploaded"`  // files sent in this run
+	Unchanged  int     `json:"unchanged"` // files the server already had
+	Removed    int     `json:"removed"`
+	Skipped    int     `json:"skipped"` // binary or huge
+	Bytes      int64   `json:"bytes"`   // bytes of source read for upload
+	Symbols    int     `json:"symbols"` // symbols extracted in this run
+	Seconds    float64 `json:"seconds"`
+	Generation int64   `json:"generation"`
+	// Phases are the seconds spent listing and fingerprinting, agreeing
+	// the plan with the server, extracting/sealing/uploading, and
+	// committing.
+	Phases   map[string]float64 `json:"phases"`
+	Warnings []string           `json:"warnings,omitempty"`
 }
 
 type indexOptions struct {
@@ -96,7 +100,13 @@ changed files and removes deleted ones; an interrupted run changes nothing.`,
 // indexRepo runs the client side of the indexing protocol (DESIGN §3).
 func indexRepo(ctx context.Context, cl *web.Client, ws, repoName, dir string, o indexOptions) (indexSummary, error) {
 	start := time.Now()
-	sum := indexSummary{Repo: repoName}
+	sum := indexSummary{Repo: repoName, Phases: map[string]float64{}}
+	phase := start
+	mark := func(name string) {
+		now := time.Now()
+		sum.Phases[name] = now.Sub(phase).Seconds()
+		phase = now
+	}
 	if o.workers <= 0 {
 		o.workers = runtime.NumCPU()
 	}
@@ -168,12 +178,15 @@ func indexRepo(ctx context.Context, cl *web.Client, ws, repoName, dir string, o 
 		manifest = append(manifest, app.FileFingerprint{Path: e.path, Fingerprint: e.fp})
 	}
 
+	mark("fingerprint")
+
 	// 2. Ask the server what it needs.
 	plan, err := cl.BeginIndex(ctx, ws, repo.ID, manifest)
 	if err != nil {
 		return sum, err
 	}
 	sum.Unchanged, sum.Removed = plan.Unchanged, len(plan.Drop)
+	mark("plan")
 
 	// 3. Parse, seal and upload what it needs, in parallel batches.
 	var bar *progressbar.ProgressBar
@@ -268,11 +281,14 @@ func indexRepo(ctx context.Context, cl *web.Client, ws, repoName, dir string, o 
 		bar.Finish()
 	}
 
+	mark("upload")
+
 	// 4. Commit: the new generation becomes visible at once.
 	res, err := cl.Commit(ctx, ws, repo.ID, plan.SessionID)
 	if err != nil {
 		return sum, err
 	}
+	mark("commit")
 	sum.Files = res.Files
 	sum.Uploaded = len(plan.Need)
 	sum.Bytes = bytesRead.Load()

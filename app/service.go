@@ -172,6 +172,11 @@ type IndexHit struct {
 // LexicalIndex is a tenant's derived symbol-name and path index.
 type LexicalIndex interface {
 	Apply(ctx context.Context, ch IndexChange) error
+	// AddNames adds vocabulary entries ahead of the commit that makes them
+	// live, while an index session uploads, so that the commit has less to
+	// do. It leaves the version alone: a name without live symbols finds
+	// nothing, and a rebuild drops it.
+	AddNames(ctx context.Context, names []string) error
 	// Version is the version of the last applied change (0 for empty).
 	Version() (int64, error)
 	// Reset empties the index before a rebuild.

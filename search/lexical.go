@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 
@@ -218,6 +219,24 @@ func (l *Lexical) Apply(ctx context.Context, ch app.IndexChange) error {
 	binary.BigEndian.PutUint64(v[:], uint64(ch.Version))
 	b.SetInternal(versionKey, v[:])
 	return l.idx.Batch(b)
+}
+
+// AddNames implements app.LexicalIndex.
+func (l *Lexical) AddNames(ctx context.Context, names []string) error {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	for chunk := range slices.Chunk(names, applyBatch) {
+		b := l.idx.NewBatch()
+		for _, name := range chunk {
+			if err := b.IndexAdvanced(nameDocument(name)); err != nil {
+				return err
+			}
+		}
+		if err := l.idx.Batch(b); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Version implements app.LexicalIndex.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 	"time"
@@ -125,6 +126,7 @@ func (h *Tenant) DeleteRepo(ctx context.Context, repoID string) error {
 	if err != nil {
 		return err
 	}
+	h.t.settlePreAdded("", &ch)
 	return h.t.apply(ctx, ch)
 }
 
@@ -401,6 +403,94 @@ func (h *Tenant) Upload(ctx context.Context, repoID, sessionID string, files []a
 			return err
 		}
 	}
+	if err := h.stage(ctx, repoID, sessionID, files); err != nil {
+		return err
+	}
+	if err := h.t.preAddNames(ctx, sessionID, files); err != nil {
+		// Only an optimisation: the commit adds whatever is missing.
+		h.s.opts.Logger.WarnContext(ctx, "adding names ahead of commit failed", "request_id", app.RequestIDFrom(ctx), "error", err)
+	}
+	return nil
+}
+
+// preAddNames adds the batch's names that the vocabulary lacks to the
+// lexical index now, while the client is still uploading, and remembers
+// them so that the commit does not add them again.
+func (t *tenantDB) preAddNames(ctx context.Context, sessionID string, files []app.FileUpload) error {
+	if t.index == nil {
+		return nil
+	}
+	t.preMu.Lock()
+	done := maps.Clone(t.preAdded[sessionID])
+	t.preMu.Unlock()
+	spelling := map[string]string{}
+	for _, f := range files {
+		for _, sym := range f.Symbols {
+			l := strings.ToLower(sym.Name)
+			if _, seen := spelling[l]; !seen && !done[l] {
+				spelling[l] = sym.Name
+			}
+		}
+	}
+	lnames := make([]string, 0, len(spelling))
+	for l := range spelling {
+		lnames = append(lnames, l)
+	}
+	for chunk := range chunks(lnames, 500) {
+		known, err := queryStrings(ctx, t.db.read, `SELECT lname FROM names WHERE lname IN (`+placeholders(len(chunk))+`)`, toAny(chunk)...)
+		if err != nil {
+			return err
+		}
+		for _, l := range known {
+			delete(spelling, l)
+		}
+	}
+	if len(spelling) == 0 {
+		return nil
+	}
+	names := make([]string, 0, len(spelling))
+	for _, n := range spelling {
+		names = append(names, n)
+	}
+	if err := t.index.AddNames(ctx, names); err != nil {
+		return err
+	}
+	t.preMu.Lock()
+	defer t.preMu.Unlock()
+	if t.preAdded[sessionID] == nil {
+		t.preAdded[sessionID] = map[string]bool{}
+	}
+	for l := range spelling {
+		t.preAdded[sessionID][l] = true
+	}
+	return nil
+}
+
+// settlePreAdded takes the names pre-added by a committing session out of
+// the names the commit must add, forgets the session, and forgets the names
+// the commit deletes for every other session (they must be added again).
+func (t *tenantDB) settlePreAdded(sessionID string, ch *app.IndexChange) {
+	t.preMu.Lock()
+	defer t.preMu.Unlock()
+	if done := t.preAdded[sessionID]; len(done) > 0 {
+		kept := ch.AddNames[:0]
+		for _, n := range ch.AddNames {
+			if !done[strings.ToLower(n)] {
+				kept = append(kept, n)
+			}
+		}
+		ch.AddNames = kept
+	}
+	delete(t.preAdded, sessionID)
+	for _, other := range t.preAdded {
+		for _, l := range ch.DeleteNames {
+			delete(other, l)
+		}
+	}
+}
+
+// stage inserts an upload batch as pending rows of the session.
+func (h *Tenant) stage(ctx context.Context, repoID, sessionID string, files []app.FileUpload) error {
 	return h.t.db.Tx(ctx, func(tx *sql.Tx) error {
 		s, err := loadSession(ctx, tx, repoID, sessionID)
 		if err != nil {
@@ -540,6 +630,7 @@ func (h *Tenant) CommitIndex(ctx context.Context, repoID, sessionID string) (app
 		return res, err
 	}
 	committed := time.Now()
+	h.t.settlePreAdded(sessionID, &ch)
 	if err := h.t.apply(ctx, ch); err != nil {
 		return res, fmt.Errorf("update search index: %w", err)
 	}

@@ -341,3 +341,32 @@ func TestGeneratedFilesAndModes(t *testing.T) {
 		}
 	}
 }
+
+// TestNamesAddedDuringUploadSurviveOtherCommits: a session's uploads add
+// new names to the index early; another repo's commits that add and then
+// delete the same name in between must not leave the name missing.
+func TestNamesAddedDuringUploadSurviveOtherCommits(t *testing.T) {
+	_, tn, repo1 := setup(t)
+	ctx := context.Background()
+	repo2, err := tn.CreateRepo(ctx, "other", make([]byte, 16), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := tn.BeginIndex(ctx, repo2.ID, []app.FileFingerprint{{Path: "z.go", Fingerprint: fp("z")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = tn.Upload(ctx, repo2.ID, plan.SessionID, []app.FileUpload{{Path: "z.go", Fingerprint: fp("z"), Language: "go", Size: 1, Content: []byte("x"),
+		Symbols: []app.EncryptedSymbol{{Name: "Zeppelin", Kind: "function", Line: 1, EndLine: 1}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	index(t, tn, repo1.ID, map[string][]sym{"a.go": {{"Zeppelin", "function"}}}, "v1")
+	index(t, tn, repo1.ID, map[string][]sym{"a.go": {{"Other", "function"}}}, "v2")
+	if _, err := tn.CommitIndex(ctx, repo2.ID, plan.SessionID); err != nil {
+		t.Fatal(err)
+	}
+	if got := results(t, tn, "sym:Zeppelin"); !reflect.DeepEqual(got, []string{"Zeppelin@z.go"}) {
+		t.Fatalf("got %q", got)
+	}
+}

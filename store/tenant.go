@@ -26,6 +26,10 @@ type tenantDB struct {
 	// mu serialises commits so that index changes are applied in version
 	// order.
 	mu sync.Mutex
+	// preAdded records, per index session, the lower-case names already
+	// added to the lexical index during its uploads.
+	preMu    sync.Mutex
+	preAdded map[string]map[string]bool
 }
 
 type tenantCache struct {
@@ -153,7 +157,7 @@ func (s *Store) openTenant(ctx context.Context, id string) (*tenantDB, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &tenantDB{id: id, dir: dir, db: db, log: s.opts.Logger}
+	t := &tenantDB{id: id, dir: dir, db: db, log: s.opts.Logger, preAdded: map[string]map[string]bool{}}
 	if s.opts.OpenIndex != nil {
 		idx, err := s.opts.OpenIndex(filepath.Join(dir, "index"))
 		if err != nil {
