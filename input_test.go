@@ -137,6 +137,26 @@ func TestBadInputIsRefusedAndStoresNothing(t *testing.T) {
 		})
 	}
 
+	// Malformed binary framing is refused like malformed JSON, and a
+	// well-framed batch is validated like a JSON one.
+	for name, body := range map[string][]byte{
+		"junk framing":            []byte("OPTQ\x01\xff\xff"),
+		"framed dot-dot path":     web.MarshalUpload([]app.FileUpload{{Path: "../x", Fingerprint: strings.Repeat("a", 64), Language: "go", Content: []byte("x")}}),
+		"framed file not in plan": web.MarshalUpload([]app.FileUpload{{Path: "other.go", Fingerprint: strings.Repeat("a", 64), Language: "go", Content: []byte("x")}}),
+	} {
+		req, _ := http.NewRequest("POST", ts.url+files, bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+cfg.Token)
+		req.Header.Set("Content-Type", web.UploadContentType)
+		resp, err := api.http.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 400 {
+			t.Errorf("%s: status %d", name, resp.StatusCode)
+		}
+	}
+
 	// A body over the global limit is refused from its Content-Length,
 	// before the server reads it: send the headers only and read the answer.
 	t.Run("oversized body", func(t *testing.T) {

@@ -297,7 +297,13 @@ type UploadRequest struct {
 
 func (s *Server) uploadFiles(c *fiber.Ctx, r *call) error {
 	var req UploadRequest
-	if err := decode(c, &req); err != nil {
+	if string(c.Request().Header.ContentType()) == UploadContentType {
+		files, err := UnmarshalUpload(c.Body())
+		if err != nil {
+			return err
+		}
+		req.Files = files
+	} else if err := decode(c, &req); err != nil {
 		return err
 	}
 	repo, err := s.repo(c, r)

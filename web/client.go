@@ -125,9 +125,20 @@ func (e *APIError) Error() string {
 // Unwrap lets callers use app.ErrorCode on API errors.
 func (e *APIError) Unwrap() error { return &app.Error{Code: e.Code, Message: e.Message} }
 
+// rawBody is a request body sent as is, with its media type.
+type rawBody struct {
+	contentType string
+	data        []byte
+}
+
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
 	var body io.Reader
-	if in != nil {
+	contentType := "application/json"
+	switch in := in.(type) {
+	case nil:
+	case rawBody:
+		body, contentType = bytes.NewReader(in.data), in.contentType
+	default:
 		b, err := json.Marshal(in)
 		if err != nil {
 			return err
@@ -139,7 +150,7 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		return err
 	}
 	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", contentType)
 	}
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
@@ -230,7 +241,7 @@ func (c *Client) BeginIndex(ctx context.Context, ws, repo string, files []app.Fi
 
 // Upload sends one batch of files to an index session.
 func (c *Client) Upload(ctx context.Context, ws, repo, session string, files []app.FileUpload) error {
-	return c.do(ctx, "POST", wsPath(ws, "repos", repo, "index-sessions", session, "files"), UploadRequest{Files: files}, nil)
+	return c.do(ctx, "POST", wsPath(ws, "repos", repo, "index-sessions", session, "files"), rawBody{UploadContentType, MarshalUpload(files)}, nil)
 }
 
 // Commit commits an index session.
