@@ -29,6 +29,7 @@ type indexSummary struct {
 	Files      int     `json:"files"`     // files in the repo after the commit
 	Uploaded   int     `json:"uploaded"`  // files sent in this run
 	Unchanged  int     `json:"unchanged"` // files the server already had
+	Resumed    int     `json:"resumed"`   // files an interrupted run had already uploaded
 	Removed    int     `json:"removed"`
 	Skipped    int     `json:"skipped"` // binary or huge
 	Bytes      int64   `json:"bytes"`   // bytes of source read for upload
@@ -90,8 +91,12 @@ changed files and removes deleted ones; an interrupted run changes nothing.`,
 		if asJSON {
 			return printJSON(c.OutOrStdout(), sum)
 		}
-		fmt.Fprintf(c.OutOrStdout(), "indexed %s: %d files (%d uploaded, %d unchanged, %d removed, %d skipped), %d symbols, %.1f MB in %.1fs\n",
-			sum.Repo, sum.Files, sum.Uploaded, sum.Unchanged, sum.Removed, sum.Skipped, sum.Symbols, float64(sum.Bytes)/1e6, sum.Seconds)
+		resumed := ""
+		if sum.Resumed > 0 {
+			resumed = fmt.Sprintf(", %d already uploaded by an interrupted run", sum.Resumed)
+		}
+		fmt.Fprintf(c.OutOrStdout(), "indexed %s: %d files (%d uploaded, %d unchanged, %d removed, %d skipped%s), %d symbols, %.1f MB in %.1fs\n",
+			sum.Repo, sum.Files, sum.Uploaded, sum.Unchanged, sum.Removed, sum.Skipped, resumed, sum.Symbols, float64(sum.Bytes)/1e6, sum.Seconds)
 		return nil
 	}
 	return c
@@ -185,13 +190,17 @@ func indexRepo(ctx context.Context, cl *web.Client, ws, repoName, dir string, o 
 	if err != nil {
 		return sum, err
 	}
-	sum.Unchanged, sum.Removed = plan.Unchanged, len(plan.Drop)
+	sum.Unchanged, sum.Removed, sum.Resumed = plan.Unchanged, len(plan.Drop), plan.Resumed
+	upload := plan.Upload
+	if upload == nil {
+		upload = plan.Need
+	}
 	mark("plan")
 
 	// 3. Parse, seal and upload what it needs, in parallel batches.
 	var bar *progressbar.ProgressBar
-	if o.progress != nil && len(plan.Need) > 0 {
-		bar = progressbar.NewOptions(len(plan.Need), progressbar.OptionSetWriter(o.progress),
+	if o.progress != nil && len(upload) > 0 {
+		bar = progressbar.NewOptions(len(upload), progressbar.OptionSetWriter(o.progress),
 			progressbar.OptionSetDescription("indexing "+repoName), progressbar.OptionShowCount(),
 			progressbar.OptionShowIts(), progressbar.OptionSetItsString("files"), progressbar.OptionThrottle(100*time.Millisecond),
 			progressbar.OptionClearOnFinish())
@@ -215,10 +224,10 @@ func indexRepo(ctx context.Context, cl *web.Client, ws, repoName, dir string, o 
 			defer producers.Done()
 			for {
 				i := int(next.Add(1) - 1)
-				if i >= len(plan.Need) || gctx.Err() != nil {
+				if i >= len(upload) || gctx.Err() != nil {
 					return gctx.Err()
 				}
-				p := plan.Need[i]
+				p := upload[i]
 				b, err := readLimited(filepath.Join(dir, filepath.FromSlash(p)), o.maxFileSize)
 				if err != nil {
 					return fmt.Errorf("%s changed while indexing (%v): run optiq index again", p, err)
@@ -290,7 +299,7 @@ func indexRepo(ctx context.Context, cl *web.Client, ws, repoName, dir string, o 
 	}
 	mark("commit")
 	sum.Files = res.Files
-	sum.Uploaded = len(plan.Need)
+	sum.Uploaded = len(upload)
 	sum.Bytes = bytesRead.Load()
 	sum.Symbols = int(symbols.Load())
 	sum.Generation = res.Generation

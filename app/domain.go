@@ -47,9 +47,14 @@ type FileFingerprint struct {
 // IndexPlan is the server's answer to a manifest.
 type IndexPlan struct {
 	SessionID string   `json:"session_id"`
-	Need      []string `json:"need"` // paths whose content must be uploaded
+	Need      []string `json:"need"` // paths whose new content the commit needs
 	Drop      []string `json:"drop"` // paths the commit will remove
 	Unchanged int      `json:"unchanged"`
+	// Upload lists the paths of Need the client must send: all of them,
+	// unless an interrupted session is resumed and already holds some
+	// (Resumed of them).
+	Upload  []string `json:"upload"`
+	Resumed int      `json:"resumed"`
 }
 
 // EncryptedSymbol is a symbol as uploaded and stored: plaintext metadata,

@@ -364,11 +364,82 @@ func (h *Tenant) BeginIndex(ctx context.Context, repoID string, manifest []app.F
 		}
 		need, _ := json.Marshal(plan.Need)
 		drop, _ := json.Marshal(plan.Drop)
+		// Sessions begun before the last commit can never commit.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM index_sessions WHERE repo_id = ? AND base_generation != ?`, repoID, gen); err != nil {
+			return err
+		}
+		resumed, err := h.resume(ctx, tx, repoID, gen, &plan, seen)
+		if err != nil || resumed {
+			if err == nil {
+				_, err = tx.ExecContext(ctx, `UPDATE index_sessions SET need = ?, drop_paths = ? WHERE id = ?`, string(need), string(drop), plan.SessionID)
+			}
+			return err
+		}
+		plan.Upload = plan.Need
 		_, err = tx.ExecContext(ctx, `INSERT INTO index_sessions (id, repo_id, base_generation, need, drop_paths, created_at) VALUES (?,?,?,?,?,?)`,
 			plan.SessionID, repoID, gen, string(need), string(drop), h.s.now())
 		return err
 	})
 	return plan, err
+}
+
+// resume continues the latest interrupted session of the repo, if one is
+// still current: files it already holds with the fingerprint the manifest
+// now gives are kept and left out of plan.Need (the session still needs
+// them for its commit); any other pending file of it is discarded.
+func (h *Tenant) resume(ctx context.Context, tx *sql.Tx, repoID string, gen int64, plan *app.IndexPlan, manifest map[string]string) (bool, error) {
+	var id string
+	err := tx.QueryRowContext(ctx, `SELECT id FROM index_sessions WHERE repo_id = ? AND base_generation = ? ORDER BY created_at DESC, id LIMIT 1`, repoID, gen).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	needed := make(map[string]bool, len(plan.Need))
+	for _, p := range plan.Need {
+		needed[p] = true
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT path, fingerprint FROM files WHERE session_id = ?`, id)
+	if err != nil {
+		return false, err
+	}
+	kept := map[string]bool{}
+	var discard []string
+	for rows.Next() {
+		var p, fp string
+		if err := rows.Scan(&p, &fp); err != nil {
+			rows.Close()
+			return false, err
+		}
+		if needed[p] && manifest[p] == fp {
+			kept[p] = true
+		} else {
+			discard = append(discard, p)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return false, err
+	}
+	for chunk := range chunks(discard, 500) {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM files WHERE session_id = ? AND path IN (`+placeholders(len(chunk))+`)`, append([]any{id}, toAny(chunk)...)...); err != nil {
+			return false, err
+		}
+	}
+	// Other interrupted sessions of the repo are superseded.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM index_sessions WHERE repo_id = ? AND id != ?`, repoID, id); err != nil {
+		return false, err
+	}
+	plan.SessionID = id
+	plan.Resumed = len(kept)
+	plan.Upload = make([]string, 0, len(plan.Need)-len(kept))
+	for _, p := range plan.Need {
+		if !kept[p] {
+			plan.Upload = append(plan.Upload, p)
+		}
+	}
+	return true, nil
 }
 
 type session struct {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/optiq/optiq/app"
@@ -245,16 +246,25 @@ func TestSessionsAreIsolatedUntilCommit(t *testing.T) {
 	if r.Files != 1 || r.Symbols != 1 {
 		t.Fatalf("repo counts include pending rows: %+v", r)
 	}
-	// A second session that commits first makes the first one stale.
-	plan2, _ := tn.BeginIndex(ctx, repo.ID, []app.FileFingerprint{{Path: "a.go", Fingerprint: fp("a.gov1")}})
+	// A second run resumes the same session rather than racing it: its
+	// manifest no longer lists the change, so the pending a.go is dropped
+	// and the commit changes nothing. The first run's commit then finds no
+	// session and says to run again.
+	plan2, err := tn.BeginIndex(ctx, repo.ID, []app.FileFingerprint{{Path: "a.go", Fingerprint: fp("a.gov1")}})
+	if err != nil || plan2.SessionID != plan.SessionID || len(plan2.Upload) != 0 {
+		t.Fatalf("second plan: %+v %v", plan2, err)
+	}
 	if _, err := tn.CommitIndex(ctx, repo.ID, plan2.SessionID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := tn.CommitIndex(ctx, repo.ID, plan.SessionID); app.ErrorCode(err) != app.ECONFLICT {
-		t.Fatalf("stale commit: %v", err)
+	if _, err := tn.CommitIndex(ctx, repo.ID, plan.SessionID); app.ErrorCode(err) != app.ENOTFOUND || !strings.Contains(err.Error(), "run optiq index again") {
+		t.Fatalf("commit of a finished session: %v", err)
 	}
 	if got := results(t, tn, "sym:Before"); len(got) != 1 {
-		t.Fatalf("after refused commit: %v", got)
+		t.Fatalf("after the second commit: %v", got)
+	}
+	if got := results(t, tn, "sym:After"); len(got) != 0 {
+		t.Fatalf("discarded upload became visible: %v", got)
 	}
 }
 
