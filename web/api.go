@@ -38,7 +38,7 @@ func (s *Server) table() []route {
 	rs := []route{
 		{method: "GET", path: "/healthz", endpoint: app.EpHealth, h: s.healthz},
 		{method: "GET", path: "/readyz", endpoint: app.EpReady, h: s.readyz},
-		{method: "POST", path: "/api/v1/auth/login", endpoint: app.EpLogin, h: s.login},
+		{method: "POST", path: "/api/v1/auth/login", endpoint: app.EpLogin, h: s.ssoPasswordGuard(s.login)},
 		{method: "POST", path: "/api/v1/auth/login/mfa", endpoint: app.EpLoginMFA, h: s.loginMFA},
 		{method: "POST", path: "/api/v1/auth/login/sms", endpoint: app.EpLoginSMS, h: s.loginSMS},
 		{method: "POST", path: "/api/v1/auth/logout", endpoint: app.EpLogout, h: s.logout},
@@ -78,11 +78,26 @@ func (s *Server) table() []route {
 		{method: "POST", path: ws + "/repos/:repo/index-sessions/:session/commit", endpoint: app.EpIndexCommit, h: s.commitIndex},
 		{method: "GET", path: ws + "/repos/:repo/file", endpoint: app.EpFileGet, h: s.getFile},
 		{method: "GET", path: ws + "/search", endpoint: app.EpSearch, h: s.search},
-		{method: "GET", path: "/signin", endpoint: app.EpSignInPage, h: s.signInPage},
-		{method: "POST", path: "/signin", endpoint: app.EpSignIn, form: true, h: s.signIn},
+		{method: "GET", path: "/signin", endpoint: app.EpSignInPage, h: s.ssoSignInPage},
+		{method: "POST", path: "/signin", endpoint: app.EpSignIn, form: true, h: s.ssoPasswordGuard(s.signIn)},
 		{method: "GET", path: "/oauth/authorize", endpoint: app.EpOAuthAuthorize, h: s.oauthAuthorize},
 		{method: "POST", path: "/oauth/authorize", endpoint: app.EpOAuthConsent, form: true, h: s.oauthConsent},
 		{method: "POST", path: "/oauth/token", endpoint: app.EpOAuthToken, h: s.oauthToken},
+		// Enterprise SSO (web/saml.go).
+		{method: "GET", path: "/api/v1/sso/domains", endpoint: app.EpSSODomainList, h: s.ssoDomains},
+		{method: "POST", path: "/api/v1/sso/domains", endpoint: app.EpSSODomainClaim, h: s.ssoClaimDomain},
+		{method: "POST", path: "/api/v1/sso/domains/:domain/verify", endpoint: app.EpSSODomainVerify, h: s.ssoVerifyDomain},
+		{method: "DELETE", path: "/api/v1/sso/domains/:domain", endpoint: app.EpSSODomainDelete, h: s.ssoDeleteDomain},
+		{method: "GET", path: "/api/v1/sso/presets", endpoint: app.EpSSOPresets, h: s.ssoPresets},
+		{method: "GET", path: "/api/v1/sso/connections", endpoint: app.EpSSOConnectionList, h: s.ssoConnections},
+		{method: "POST", path: "/api/v1/sso/connections", endpoint: app.EpSSOConnectionNew, body: samlMaxBody, h: s.ssoCreateConnection},
+		{method: "GET", path: "/api/v1/sso/connections/:id", endpoint: app.EpSSOConnectionGet, h: s.ssoConnection},
+		{method: "PUT", path: "/api/v1/sso/connections/:id", endpoint: app.EpSSOConnectionPut, body: samlMaxBody, h: s.ssoUpdateConnection},
+		{method: "DELETE", path: "/api/v1/sso/connections/:id", endpoint: app.EpSSOConnectionDel, h: s.ssoDeleteConnection},
+		{method: "GET", path: "/sso/login", endpoint: app.EpSSOLogin, h: s.ssoDiscover},
+		{method: "GET", path: "/sso/:id/metadata", endpoint: app.EpSSOMetadata, h: s.ssoMetadata},
+		{method: "GET", path: "/sso/:id/login", endpoint: app.EpSSOLogin, h: s.ssoLogin},
+		{method: "POST", path: "/sso/:id/acs", endpoint: app.EpSSOACS, form: true, body: samlMaxBody, h: s.ssoACS},
 	}
 	for i := range rs {
 		rs[i].access = app.EndpointAccess(rs[i].endpoint)

@@ -30,6 +30,8 @@ type Config struct {
 	Version string
 	// Ready runs the deep readiness checks for /readyz; nil means ready.
 	Ready func(ctx context.Context) error
+	// DomainChecker verifies SSO domain claims; nil means real DNS and HTTPS.
+	DomainChecker *app.DomainChecker
 }
 
 // Server is the HTTP server.
