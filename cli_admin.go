@@ -14,7 +14,7 @@ func newAdminCmd() *cobra.Command {
 		Use:   "admin",
 		Short: "Administer an Optiq data directory directly (server running or not)",
 	}
-	c.AddCommand(newAdminCreateUserCmd(), newAdminAuditCmd())
+	c.AddCommand(newAdminCreateUserCmd(), newAdminAuditCmd(), newAdminSSOCmd())
 	return c
 }
 

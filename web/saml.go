@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"crypto"
 	"crypto/x509"
 	"encoding/base64"
@@ -10,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -803,4 +806,87 @@ func (s *Server) ssoSignInPage(c *fiber.Ctx, r *call) error {
 		}
 	}
 	return nil
+}
+
+// ---- Client (optiq admin sso) ----
+
+// SSODomains lists claimed domains.
+func (c *Client) SSODomains(ctx context.Context) ([]app.SSODomain, error) {
+	var out struct {
+		Domains []app.SSODomain `json:"domains"`
+	}
+	err := c.do(ctx, "GET", "/api/v1/sso/domains", nil, &out)
+	return out.Domains, err
+}
+
+// ClaimSSODomain claims a domain and returns how to prove control of it.
+func (c *Client) ClaimSSODomain(ctx context.Context, domain string) (app.SSODomain, error) {
+	var d app.SSODomain
+	err := c.do(ctx, "POST", "/api/v1/sso/domains", SSODomainRequest{Domain: domain}, &d)
+	return d, err
+}
+
+// VerifySSODomain checks a claimed domain (method dns or http).
+func (c *Client) VerifySSODomain(ctx context.Context, domain, method string) (app.SSODomain, error) {
+	var d app.SSODomain
+	err := c.do(ctx, "POST", "/api/v1/sso/domains/"+url.PathEscape(domain)+"/verify", SSOVerifyRequest{Method: method}, &d)
+	return d, err
+}
+
+// DeleteSSODomain removes a domain claim.
+func (c *Client) DeleteSSODomain(ctx context.Context, domain string) error {
+	return c.do(ctx, "DELETE", "/api/v1/sso/domains/"+url.PathEscape(domain), nil, nil)
+}
+
+// SSOConnections lists connections.
+func (c *Client) SSOConnections(ctx context.Context) ([]SSOConnectionResponse, error) {
+	var out struct {
+		Connections []SSOConnectionResponse `json:"connections"`
+	}
+	err := c.do(ctx, "GET", "/api/v1/sso/connections", nil, &out)
+	return out.Connections, err
+}
+
+// SSOConnection returns one connection.
+func (c *Client) SSOConnection(ctx context.Context, id string) (SSOConnectionResponse, error) {
+	var out SSOConnectionResponse
+	err := c.do(ctx, "GET", "/api/v1/sso/connections/"+url.PathEscape(id), nil, &out)
+	return out, err
+}
+
+// SaveSSOConnection creates (id "") or replaces a connection.
+func (c *Client) SaveSSOConnection(ctx context.Context, id string, req SSOConnectionRequest) (SSOConnectionResponse, error) {
+	var out SSOConnectionResponse
+	if id == "" {
+		err := c.do(ctx, "POST", "/api/v1/sso/connections", req, &out)
+		return out, err
+	}
+	err := c.do(ctx, "PUT", "/api/v1/sso/connections/"+url.PathEscape(id), req, &out)
+	return out, err
+}
+
+// DeleteSSOConnection deletes a connection.
+func (c *Client) DeleteSSOConnection(ctx context.Context, id string) error {
+	return c.do(ctx, "DELETE", "/api/v1/sso/connections/"+url.PathEscape(id), nil, nil)
+}
+
+// SSOMetadata downloads a connection's SP metadata XML.
+func (c *Client) SSOMetadata(ctx context.Context, id string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", c.base+"/sso/"+url.PathEscape(id)+"/metadata", nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("cannot reach %s: %w", c.base, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, samlMaxBody))
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, &APIError{Status: resp.StatusCode, Code: fiberCode(resp.StatusCode), Message: "no SP metadata for connection " + id}
+	}
+	return b, nil
 }
