@@ -183,6 +183,9 @@ func parseIdPMetadata(raw string) (*saml.EntityDescriptor, error) {
 	if err := xml.Unmarshal([]byte(raw), &ed); err != nil || len(ed.IDPSSODescriptors) == 0 {
 		var eds saml.EntitiesDescriptor
 		if err2 := xml.Unmarshal([]byte(raw), &eds); err2 != nil {
+			if err == nil {
+				return nil, app.Errorf(app.EINVALID, "idp_metadata describes no identity provider (no IDPSSODescriptor): is it the IdP's metadata?")
+			}
 			return nil, app.Errorf(app.EINVALID, "idp_metadata is not SAML metadata XML: %v", err)
 		}
 		found := false
