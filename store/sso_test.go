@@ -19,7 +19,9 @@ func TestSSOStoreRules(t *testing.T) {
 		t.Fatal(err)
 	}
 	other, _, _ := st.CreateUser(bg, "other@ops.example", "a long enough passphrase", app.RoleAdmin)
-	as := func(u app.User) context.Context { return app.WithPrincipal(bg, app.Principal{UserID: u.ID, Role: u.Role}) }
+	as := func(u app.User) context.Context {
+		return app.WithPrincipal(bg, app.Principal{UserID: u.ID, Role: u.Role})
+	}
 	team, err := st.CreateWorkspace(bg, admin.ID, "team")
 	if err != nil {
 		t.Fatal(err)
