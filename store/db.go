@@ -96,6 +96,14 @@ func (db *DB) migrate(ctx context.Context, set string) error {
 		names = append(names, e.Name())
 	}
 	sort.Strings(names)
+	// user_version counts applied files, so the files must be numbered
+	// 0001, 0002, … without gaps: a file numbered out of turn would be
+	// skipped on databases that already ran the files after it.
+	for i, n := range names {
+		if want := fmt.Sprintf("%04d_", i+1); !strings.HasPrefix(n, want) || !strings.HasSuffix(n, ".sql") {
+			return fmt.Errorf("migration %s/%s is out of sequence: expected a name starting with %s", set, n, want)
+		}
+	}
 	var version int
 	if err := db.write.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
 		return err
