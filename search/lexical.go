@@ -326,11 +326,30 @@ func hasGoodMatch(terms []app.Term, res *bleve.SearchResult) bool {
 }
 
 func (l *Lexical) names(ctx context.Context, terms []app.Term, limit int, abbrev bool) (*bleve.SearchResult, error) {
+	var asAbbrev func(part string) bool
+	if abbrev {
+		// Only parts that start no indexed part are read as abbreviations:
+		// each costs a regexp scan of the part dictionary.
+		asAbbrev = func(part string) bool { return !l.partPrefixExists(part) }
+	}
 	must := []query.Query{term(fType, "n")}
 	for _, t := range terms {
-		must = append(must, nameQuery(t, abbrev))
+		must = append(must, nameQuery(t, asAbbrev))
 	}
 	return l.search(ctx, query.NewConjunctionQuery(must), limit, fSpell)
+}
+
+// partPrefixExists reports whether some name part starts with p.
+func (l *Lexical) partPrefixExists(p string) bool {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	d, err := l.idx.FieldDictPrefix(fParts, []byte(p))
+	if err != nil {
+		return true // unknown: do not pay for the regexp
+	}
+	defer d.Close()
+	e, err := d.Next()
+	return err != nil || e != nil
 }
 
 // Names implements app.LexicalIndex.
@@ -434,7 +453,7 @@ func pathContains(v string) *query.WildcardQuery {
 // hump (each query part a prefix of a name part), part, bounded fuzzy.
 // Prefixes are indexed terms, so each clause is a term lookup except the
 // fuzzy one.
-func nameQuery(t app.Term, abbrev bool) query.Query {
+func nameQuery(t app.Term, asAbbrev func(part string) bool) query.Query {
 	lower := strings.ToLower(t.Value)
 	if t.Exact {
 		return term(fName, lower)
@@ -444,7 +463,7 @@ func nameQuery(t app.Term, abbrev bool) query.Query {
 	if len(parts) > 1 {
 		conj := make([]query.Query, len(parts))
 		for i, p := range parts {
-			conj[i] = partQuery(p, abbrev)
+			conj[i] = partQuery(p, asAbbrev != nil && asAbbrev(p))
 		}
 		dis = append(dis, boosted(query.NewConjunctionQuery(conj), 4))
 	} else if len(parts) == 1 {
