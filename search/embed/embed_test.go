@@ -1,0 +1,327 @@
+package embed_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"go/ast"
+	"go/build"
+	"go/parser"
+	"go/token"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/optiq/optiq/search/embed"
+)
+
+func TestTokenize(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want []string
+	}{
+		{"", nil},
+		{"HTTPServer", []string{"http", "server"}},
+		{"parseHTTPRequest", []string{"parse", "http", "request"}},
+		{"snake_style_name", []string{"snake", "style", "name"}},
+		{"utf8Decode", []string{"utf", "decode"}},
+		{"sha256Sum", []string{"sha", "sum"}},
+		{"XMLHttpRequest2", []string{"xml", "http", "request"}},
+		{"getUserByID", []string{"get", "user", "id"}},
+		{"x := a + b", nil},
+		{"// ReadFile reads the named file and returns the contents.", []string{"read", "file", "reads", "named", "file", "contents"}},
+		{"func (s *Server) Close() error { return nil }", []string{"server", "close", "error"}},
+		{"0xdeadbeef 1024 v2", []string{"xdeadbeef"}},
+		{"ÜberCafé naïveValue", []string{"über", "café", "naïve", "value"}},
+		{"ALLCAPS CONST_VALUE", []string{"allcaps", "value"}}, // "const" is a keyword
+		{"a_very_long_token_that_is_far_too_long_to_mean_anything_useful", []string{"long", "token", "far", "too", "long", "mean", "anything", "useful"}},
+		{"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa ok", []string{"ok"}},
+	} {
+		got := embed.Tokenize(tc.in)
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("Tokenize(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// goSymbols returns one text per top-level declaration (doc comment and
+// source) of the Go files in the named $GOROOT/src packages, the way the
+// indexer hands symbols to the trainer.
+func goSymbols(t testing.TB, pkgs ...string) []string {
+	t.Helper()
+	root := filepath.Join(build.Default.GOROOT, "src")
+	var docs []string
+	for _, pkg := range pkgs {
+		files, _ := filepath.Glob(filepath.Join(root, pkg, "*.go"))
+		if len(files) == 0 {
+			t.Skipf("no Go sources under %s", filepath.Join(root, pkg))
+		}
+		for _, f := range files {
+			src, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fset := token.NewFileSet()
+			af, err := parser.ParseFile(fset, f, src, parser.ParseComments)
+			if err != nil {
+				continue
+			}
+			for _, d := range af.Decls {
+				start := d.Pos()
+				switch d := d.(type) {
+				case *ast.FuncDecl:
+					if d.Doc != nil {
+						start = d.Doc.Pos()
+					}
+				case *ast.GenDecl:
+					if d.Doc != nil {
+						start = d.Doc.Pos()
+					}
+				}
+				docs = append(docs, string(src[fset.Position(start).Offset:fset.Position(d.End()).Offset]))
+			}
+		}
+	}
+	return docs
+}
+
+var (
+	smallOnce  sync.Once
+	smallModel *embed.Model
+	smallErr   error
+)
+
+// smallTrained trains once on a few standard-library packages.
+func smallTrained(t testing.TB) *embed.Model {
+	t.Helper()
+	docs := goSymbols(t, "net/http", "bufio", "io", "strings", "sync", "compress/gzip", "compress/flate", "crypto/tls", "sort")
+	smallOnce.Do(func() {
+		tr := embed.NewTrainer(embed.Options{Seed: 1})
+		for _, d := range docs {
+			tr.Add(d)
+		}
+		smallModel, smallErr = tr.Train(context.Background())
+	})
+	if smallErr != nil {
+		t.Fatal(smallErr)
+	}
+	return smallModel
+}
+
+func cos(a, b []float32) float64 {
+	var s float64
+	for i := range a {
+		s += float64(a[i]) * float64(b[i])
+	}
+	return s
+}
+
+// TestTrainRelatedCloser checks that identifiers used together in the
+// corpus end up closer than unrelated ones. The pairs share no token, so
+// any similarity was learned from co-occurrence.
+func TestTrainRelatedCloser(t *testing.T) {
+	m := smallTrained(t)
+	if m.Dims() != 256 {
+		t.Fatalf("Dims = %d", m.Dims())
+	}
+	for _, tc := range []struct{ a, related, unrelated string }{
+		{"Lock", "Unlock", "ParseMultipartForm"},
+		{"sync.Mutex", "RWMutex", "gzip.Writer"},
+		{"Reader", "Writer", "Cookie"},
+		{"ReadString", "WriteString", "TLSHandshake"},
+		{"Cookie", "SetCookie", "Huffman"},
+		{"gzip", "compressed", "Cookie"},
+		{"Certificate", "tls.Config", "strings.Builder"},
+		{"Encrypt", "cipher", "ParseForm"},
+		{"sort.Slice", "Less", "Handshake"},
+		{"ServeHTTP", "ResponseWriter", "deflate"},
+		{"Flush", "buffered", "certificate"},
+		{"ContentLength", "header", "sort"},
+	} {
+		a := m.Embed(tc.a)
+		r, u := cos(a, m.Embed(tc.related)), cos(a, m.Embed(tc.unrelated))
+		t.Logf("%-14s %-16s %.3f  %-20s %.3f", tc.a, tc.related, r, tc.unrelated, u)
+		if r <= u {
+			t.Errorf("%s: %s (%.3f) not closer than %s (%.3f)", tc.a, tc.related, r, tc.unrelated, u)
+		}
+	}
+}
+
+func TestEmbedNormalisedAndOutOfVocabulary(t *testing.T) {
+	m := smallTrained(t)
+	v, ok := m.Vector("HandlerFunc serves an HTTP request")
+	if !ok || math.Abs(cos(v, v)-1) > 1e-5 {
+		t.Fatalf("ok=%v |v|²=%v", ok, cos(v, v))
+	}
+	v, ok = m.Vector("zzqxj qqqwv")
+	if ok || cos(v, v) != 0 || len(v) != m.Dims() {
+		t.Fatalf("out-of-vocabulary: ok=%v |v|²=%v len %d", ok, cos(v, v), len(v))
+	}
+}
+
+func TestModelMarshalRoundTrip(t *testing.T) {
+	m := smallTrained(t)
+	b, err := m.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d tokens, %d dims: %d bytes", m.Vocabulary(), m.Dims(), len(b))
+	if max := m.Vocabulary() * (m.Dims() + 20); len(b) > max {
+		t.Errorf("encoding %d bytes, want ≤ %d", len(b), max)
+	}
+	var m2 embed.Model
+	if err := m2.UnmarshalBinary(b); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"http server", "ReadFile", "gzip.NewWriter"} {
+		if !slices.Equal(m.Embed(q), m2.Embed(q)) {
+			t.Errorf("%q embeds differently after the round trip", q)
+		}
+	}
+	b2, _ := m2.MarshalBinary()
+	if !bytes.Equal(b, b2) {
+		t.Error("re-encoding differs")
+	}
+	for _, i := range []int{0, 9, len(b) / 2, len(b) - 1} {
+		c := slices.Clone(b)
+		c[i] ^= 0x10
+		if err := new(embed.Model).UnmarshalBinary(c); !errors.Is(err, embed.ErrCorrupt) {
+			t.Errorf("flipped byte %d: err = %v", i, err)
+		}
+	}
+	if err := new(embed.Model).UnmarshalBinary(b[:len(b)-1]); !errors.Is(err, embed.ErrCorrupt) {
+		t.Errorf("truncated: err = %v", err)
+	}
+}
+
+func TestTrainDeterministic(t *testing.T) {
+	docs := goSymbols(t, "bufio", "strings")
+	train := func() []byte {
+		tr := embed.NewTrainer(embed.Options{Seed: 7, Dims: 64})
+		for _, d := range docs {
+			tr.Add(d)
+		}
+		m, err := tr.Train(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := m.MarshalBinary()
+		return b
+	}
+	if !bytes.Equal(train(), train()) {
+		t.Fatal("same corpus and seed gave different models")
+	}
+}
+
+func TestTrainConcurrentAddAndTinyCorpus(t *testing.T) {
+	tr := embed.NewTrainer(embed.Options{Dims: 32, MinCount: 1})
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 50 {
+				tr.Add("openFile readFile closeFile")
+				tr.Add("parseCookie setCookie cookieJar")
+				if i%2 == 0 {
+					tr.Add("openSocket listen accept")
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if n := tr.Tokens(); n != 8*50*12+4*50*4 {
+		t.Fatalf("Tokens = %d", n)
+	}
+	m, err := tr.Train(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Dims() != 32 || len(m.Embed("file")) != 32 {
+		t.Fatalf("dims %d", m.Dims())
+	}
+	if a, b := cos(m.Embed("open"), m.Embed("read")), cos(m.Embed("open"), m.Embed("cookie")); a <= b {
+		t.Errorf("open~read %.3f ≤ open~cookie %.3f", a, b)
+	}
+
+	empty := embed.NewTrainer(embed.Options{})
+	empty.Add("x y z")
+	if _, err := empty.Train(context.Background()); !errors.Is(err, embed.ErrEmptyCorpus) {
+		t.Errorf("empty corpus: err = %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := tr.Train(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: err = %v", err)
+	}
+}
+
+func TestLoadStatic(t *testing.T) {
+	for _, name := range []string{"glove.txt", "word2vec.txt"} {
+		f, err := os.Open(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := embed.LoadStatic(f)
+		f.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		var e embed.Embedder = s
+		v := e.Embed("HTTPServer cookie")
+		if len(v) != e.Dims() || math.Abs(cos(v, v)-1) > 1e-5 {
+			t.Errorf("%s: len %d |v|²=%v", name, len(v), cos(v, v))
+		}
+		if _, ok := s.Vector("nothing known"); ok {
+			t.Errorf("%s: unknown words embedded", name)
+		}
+	}
+	f, _ := os.Open("testdata/glove.txt")
+	defer f.Close()
+	s, _ := embed.LoadStatic(f)
+	if s.Dims() != 4 {
+		t.Fatalf("Dims = %d", s.Dims())
+	}
+	// "Read" folds into "read", which comes first and is kept.
+	if c := cos(s.Embed("read"), s.Embed("write")); c < 0.9 {
+		t.Errorf("read~write = %.3f", c)
+	}
+	for _, bad := range []string{"", "2 3\nword 1 2\n", "w 1 x\n", "w 1 2\nv 1\n", "w NaN 1\n"} {
+		if _, err := embed.LoadStatic(strings.NewReader(bad)); err == nil {
+			t.Errorf("LoadStatic(%q) succeeded", bad)
+		}
+	}
+}
+
+// FuzzUnmarshalBinary checks that no input makes the decoder panic or
+// allocate without bound, and that whatever it accepts re-encodes
+// identically.
+func FuzzUnmarshalBinary(f *testing.F) {
+	tr := embed.NewTrainer(embed.Options{Dims: 8, MinCount: 1, Seed: 3})
+	tr.Add("openFile readFile closeFile parseCookie setCookie")
+	tr.Add("openSocket readSocket closeSocket")
+	m, err := tr.Train(context.Background())
+	if err != nil {
+		f.Fatal(err)
+	}
+	b, _ := m.MarshalBinary()
+	f.Add(b)
+	f.Add(b[:len(b)/2])
+	f.Add([]byte("OPTIQEMB"))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var m embed.Model
+		if err := m.UnmarshalBinary(data); err != nil {
+			return
+		}
+		out, err := m.MarshalBinary()
+		if err != nil || !bytes.Equal(out, data) {
+			t.Fatalf("accepted input does not re-encode identically")
+		}
+		m.Embed("open file")
+	})
+}

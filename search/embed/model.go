@@ -1,0 +1,211 @@
+package embed
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"math"
+)
+
+// Embedder turns text into a vector. Vectors of different embedders (or
+// of models trained on different repositories) are not comparable.
+type Embedder interface {
+	Embed(text string) []float32
+	Dims() int
+}
+
+// Model is a trained per-repository embedding model: a vocabulary with a
+// SIF weight and an int8-quantised vector per token. It is safe for
+// concurrent use.
+type Model struct {
+	dims    int
+	words   []string
+	index   map[string]int32
+	weights []float32 // SIF weight per token
+	scales  []float32 // dequantisation scale per token vector
+	vecs    []int8    // len(words) × dims
+}
+
+var _ Embedder = (*Model)(nil)
+
+// Dims returns the vector dimension.
+func (m *Model) Dims() int { return m.dims }
+
+// Vocabulary returns the number of tokens the model knows.
+func (m *Model) Vocabulary() int { return len(m.words) }
+
+// Embed returns the L2-normalised, SIF-weighted mean of the vectors of
+// text's tokens, or the zero vector when none of them is in the
+// vocabulary.
+func (m *Model) Embed(text string) []float32 {
+	v, _ := m.Vector(text)
+	return v
+}
+
+// Vector is Embed that also reports whether any token of text was in the
+// vocabulary; when ok is false the vector is zero and should not be
+// indexed or searched with.
+func (m *Model) Vector(text string) (vec []float32, ok bool) {
+	out := make([]float32, m.dims)
+	var buf [64]byte
+	tokenize(text, buf[:0], func(tok []byte) {
+		i, found := m.index[string(tok)]
+		if !found {
+			return
+		}
+		ok = true
+		a := m.weights[i] * m.scales[i]
+		row := m.vecs[int(i)*m.dims : int(i+1)*m.dims]
+		row = row[:len(out)]
+		for d, q := range row {
+			out[d] += a * float32(q)
+		}
+	})
+	if ok && normalize(out) == 0 {
+		ok = false
+	}
+	return out, ok
+}
+
+// setVectors quantises unit-length token vectors to int8 with a scale per
+// token.
+func (m *Model) setVectors(u *dense) {
+	V := len(m.words)
+	m.vecs = make([]int8, V*m.dims)
+	m.scales = make([]float32, V)
+	for i := range V {
+		row := u.row(i)
+		var mx float32
+		for _, x := range row {
+			mx = max(mx, abs32(x))
+		}
+		if mx == 0 {
+			continue
+		}
+		m.scales[i] = mx / 127
+		inv := 127 / mx
+		q := m.vecs[i*m.dims : (i+1)*m.dims]
+		for d, x := range row {
+			q[d] = int8(math.Round(float64(x * inv)))
+		}
+	}
+}
+
+func abs32(x float32) float32 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// Binary format, little-endian:
+//
+//	"OPTIQEMB" | version u16 (1) | dims u32 | tokens u32 |
+//	tokens × (len uvarint | token bytes | SIF weight f32 | scale f32 | dims × int8) |
+//	CRC-32C (Castagnoli) of all preceding bytes u32
+//
+// The web UI decodes the same format to embed queries in the browser.
+const (
+	modelMagic   = "OPTIQEMB"
+	modelVersion = 1
+	maxDims      = 4096
+	maxTokenRaw  = 255
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// MarshalBinary encodes the model compactly (about dims+14 bytes per
+// token).
+func (m *Model) MarshalBinary() ([]byte, error) {
+	n := len(modelMagic) + 2 + 4 + 4 + 4
+	for _, w := range m.words {
+		n += binary.MaxVarintLen16 + len(w) + 8 + m.dims
+	}
+	b := make([]byte, 0, n)
+	b = append(b, modelMagic...)
+	b = binary.LittleEndian.AppendUint16(b, modelVersion)
+	b = binary.LittleEndian.AppendUint32(b, uint32(m.dims))
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(m.words)))
+	for i, w := range m.words {
+		b = binary.AppendUvarint(b, uint64(len(w)))
+		b = append(b, w...)
+		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(m.weights[i]))
+		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(m.scales[i]))
+		for _, q := range m.vecs[i*m.dims : (i+1)*m.dims] {
+			b = append(b, byte(q))
+		}
+	}
+	b = binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
+	return b, nil
+}
+
+// ErrCorrupt reports a model or index encoding that fails its checks.
+var ErrCorrupt = errors.New("embed: corrupt model encoding")
+
+// UnmarshalBinary decodes a model written by MarshalBinary, checking the
+// checksum and every length before trusting it.
+func (m *Model) UnmarshalBinary(data []byte) error {
+	corrupt := func(why string) error { return fmt.Errorf("%w: %s", ErrCorrupt, why) }
+	head := len(modelMagic) + 2 + 4 + 4
+	if len(data) < head+4 || string(data[:len(modelMagic)]) != modelMagic {
+		return corrupt("not a model")
+	}
+	body, sum := data[:len(data)-4], binary.LittleEndian.Uint32(data[len(data)-4:])
+	if crc32.Checksum(body, castagnoli) != sum {
+		return corrupt("checksum mismatch")
+	}
+	p := body[len(modelMagic):]
+	if v := binary.LittleEndian.Uint16(p); v != modelVersion {
+		return corrupt(fmt.Sprintf("unknown version %d", v))
+	}
+	dims := int(binary.LittleEndian.Uint32(p[2:]))
+	V := int(binary.LittleEndian.Uint32(p[6:]))
+	p = p[10:]
+	if dims < 1 || dims > maxDims {
+		return corrupt("bad dimension")
+	}
+	if V > len(p)/(dims+10) {
+		return corrupt("token count exceeds data")
+	}
+	out := Model{
+		dims:    dims,
+		words:   make([]string, V),
+		index:   make(map[string]int32, V),
+		weights: make([]float32, V),
+		scales:  make([]float32, V),
+		vecs:    make([]int8, V*dims),
+	}
+	for i := range V {
+		l, n := binary.Uvarint(p)
+		if n <= 0 || l == 0 || l > maxTokenRaw || uint64(len(p)-n) < l+8+uint64(dims) {
+			return corrupt("bad token")
+		}
+		p = p[n:]
+		w := string(p[:l])
+		p = p[l:]
+		if _, dup := out.index[w]; dup {
+			return corrupt("duplicate token")
+		}
+		out.words[i], out.index[w] = w, int32(i)
+		out.weights[i] = math.Float32frombits(binary.LittleEndian.Uint32(p))
+		out.scales[i] = math.Float32frombits(binary.LittleEndian.Uint32(p[4:]))
+		if !finiteNonNeg(out.weights[i]) || !finiteNonNeg(out.scales[i]) {
+			return corrupt("bad weight")
+		}
+		p = p[8:]
+		for d := range dims {
+			out.vecs[i*dims+d] = int8(p[d])
+		}
+		p = p[dims:]
+	}
+	if len(p) != 0 {
+		return corrupt("trailing bytes")
+	}
+	*m = out
+	return nil
+}
+
+func finiteNonNeg(f float32) bool {
+	return f >= 0 && !math.IsInf(float64(f), 0) && !math.IsNaN(float64(f))
+}
