@@ -1,0 +1,263 @@
+package vector
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash"
+	"hash/crc32"
+	"io"
+	"math"
+	"slices"
+)
+
+// File format, little-endian:
+//
+//	"OPTIQVEC" | version u32 (1) | dims u32 | rotation seed u64 | partitions u32 |
+//	partitions × (key length u32 | key | n u64 |
+//	              n × id i64 | n × 1/‖code‖ f32 | n × dims int8 | n × words × sign u64) |
+//	CRC-32C (Castagnoli) of all preceding bytes u32
+//
+// Partitions are in key order, so an index always encodes the same way.
+const (
+	fileMagic   = "OPTIQVEC"
+	fileVersion = 1
+	maxKeyLen   = 4096
+)
+
+// ErrCorrupt reports an index file that fails its checks; the caller
+// rebuilds the index from the tenant database.
+var ErrCorrupt = errors.New("vector: corrupt index file")
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// chunk bounds the buffers of WriteTo and ReadFrom and, on reading, how
+// much is allocated ahead of the data actually arriving.
+const chunk = 64 << 10
+
+// WriteTo writes the index in its file format. It holds the read lock for
+// the duration, so searches continue while writes wait.
+func (ix *Index) WriteTo(w io.Writer) (int64, error) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	cw := &countWriter{w: w}
+	crc := crc32.New(castagnoli)
+	bw := bufio.NewWriterSize(io.MultiWriter(cw, crc), chunk)
+	buf := make([]byte, 0, chunk)
+	flush := func() {
+		bw.Write(buf)
+		buf = buf[:0]
+	}
+	buf = append(buf, fileMagic...)
+	buf = binary.LittleEndian.AppendUint32(buf, fileVersion)
+	buf = binary.LittleEndian.AppendUint32(buf, uint32(ix.dims))
+	buf = binary.LittleEndian.AppendUint64(buf, ix.seed)
+	buf = binary.LittleEndian.AppendUint32(buf, uint32(len(ix.parts)))
+	keys := make([]string, 0, len(ix.parts))
+	for k := range ix.parts {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		p := ix.parts[k]
+		buf = binary.LittleEndian.AppendUint32(buf, uint32(len(k)))
+		flush()
+		bw.WriteString(k)
+		buf = binary.LittleEndian.AppendUint64(buf, uint64(len(p.ids)))
+		for _, id := range p.ids {
+			if len(buf)+8 > chunk {
+				flush()
+			}
+			buf = binary.LittleEndian.AppendUint64(buf, uint64(id))
+		}
+		for _, f := range p.inorm {
+			if len(buf)+4 > chunk {
+				flush()
+			}
+			buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(f))
+		}
+		for _, c := range p.codes {
+			if len(buf) == chunk {
+				flush()
+			}
+			buf = append(buf, byte(c))
+		}
+		for _, s := range p.signs {
+			if len(buf)+8 > chunk {
+				flush()
+			}
+			buf = binary.LittleEndian.AppendUint64(buf, s)
+		}
+	}
+	flush()
+	if err := bw.Flush(); err != nil {
+		return cw.n, fmt.Errorf("vector: writing index: %w", err)
+	}
+	_, err := w.Write(binary.LittleEndian.AppendUint32(nil, crc.Sum32()))
+	if err == nil {
+		cw.n += 4
+	}
+	if err != nil {
+		return cw.n, fmt.Errorf("vector: writing index: %w", err)
+	}
+	return cw.n, nil
+}
+
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// decoder reads the file through the checksum, turning short reads into
+// ErrCorrupt.
+type decoder struct {
+	r   *bufio.Reader
+	crc hash.Hash32
+	buf []byte
+	err error
+}
+
+func (d *decoder) read(n int) []byte {
+	if d.err != nil {
+		return nil
+	}
+	if cap(d.buf) < n {
+		d.buf = make([]byte, n)
+	}
+	b := d.buf[:n]
+	if _, err := io.ReadFull(d.r, b); err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			d.err = fmt.Errorf("%w: truncated", ErrCorrupt)
+		} else {
+			d.err = fmt.Errorf("vector: reading index: %w", err)
+		}
+		return nil
+	}
+	d.crc.Write(b)
+	return b
+}
+
+func (d *decoder) u32() uint32 {
+	if b := d.read(4); b != nil {
+		return binary.LittleEndian.Uint32(b)
+	}
+	return 0
+}
+
+func (d *decoder) u64() uint64 {
+	if b := d.read(8); b != nil {
+		return binary.LittleEndian.Uint64(b)
+	}
+	return 0
+}
+
+// ReadFrom reads an index written by WriteTo. Any damage (bad header,
+// truncation, checksum mismatch, inconsistent contents, trailing bytes)
+// is reported as ErrCorrupt. Memory is allocated as data arrives, so a
+// damaged length cannot make it allocate more than the file holds.
+func ReadFrom(r io.Reader) (*Index, error) {
+	d := &decoder{r: bufio.NewReaderSize(r, chunk), crc: crc32.New(castagnoli)}
+	corrupt := func(why string) error { return fmt.Errorf("%w: %s", ErrCorrupt, why) }
+	if b := d.read(len(fileMagic)); d.err == nil && string(b) != fileMagic {
+		return nil, corrupt("not a vector index")
+	}
+	if v := d.u32(); d.err == nil && v != fileVersion {
+		return nil, corrupt(fmt.Sprintf("unknown version %d", v))
+	}
+	dims := int(d.u32())
+	seed := d.u64()
+	nparts := d.u32()
+	if d.err != nil {
+		return nil, d.err
+	}
+	if dims < 1 || dims > maxDims {
+		return nil, corrupt("bad dimension")
+	}
+	ix := newIndex(dims, seed)
+	prev := ""
+	for pi := range nparts {
+		kl := d.u32()
+		if d.err == nil && kl > maxKeyLen {
+			return nil, corrupt("bad partition key")
+		}
+		key := string(d.read(int(kl)))
+		n := d.u64()
+		if d.err != nil {
+			return nil, d.err
+		}
+		if pi > 0 && key <= prev {
+			return nil, corrupt("partitions out of order")
+		}
+		if n == 0 || n > math.MaxInt32 {
+			return nil, corrupt("bad partition size")
+		}
+		prev = key
+		p := &partition{}
+		// Each table is read in chunks and grown as it arrives.
+		for rem := int(n); rem > 0 && d.err == nil; {
+			m := min(rem, chunk/8)
+			b := d.read(m * 8)
+			for i := range m {
+				p.ids = append(p.ids, int64(binary.LittleEndian.Uint64(b[i*8:])))
+			}
+			rem -= m
+		}
+		for rem := int(n); rem > 0 && d.err == nil; {
+			m := min(rem, chunk/4)
+			b := d.read(m * 4)
+			for i := range m {
+				f := math.Float32frombits(binary.LittleEndian.Uint32(b[i*4:]))
+				if !(f > 0) || math.IsInf(float64(f), 0) {
+					return nil, corrupt("bad norm")
+				}
+				p.inorm = append(p.inorm, f)
+			}
+			rem -= m
+		}
+		for rem := int(n) * dims; rem > 0 && d.err == nil; {
+			m := min(rem, chunk)
+			for _, c := range d.read(m) {
+				p.codes = append(p.codes, int8(c))
+			}
+			rem -= m
+		}
+		for rem := int(n) * ix.words; rem > 0 && d.err == nil; {
+			m := min(rem, chunk/8)
+			b := d.read(m * 8)
+			for i := range m {
+				p.signs = append(p.signs, binary.LittleEndian.Uint64(b[i*8:]))
+			}
+			rem -= m
+		}
+		if d.err != nil {
+			return nil, d.err
+		}
+		p.pos = make(map[int64]int32, len(p.ids))
+		for i, id := range p.ids {
+			if _, dup := p.pos[id]; dup {
+				return nil, corrupt("duplicate id")
+			}
+			p.pos[id] = int32(i)
+		}
+		ix.parts[key] = p
+	}
+	want := d.crc.Sum32()
+	b := make([]byte, 4)
+	if _, err := io.ReadFull(d.r, b); err != nil {
+		return nil, corrupt("truncated")
+	}
+	if binary.LittleEndian.Uint32(b) != want {
+		return nil, corrupt("checksum mismatch")
+	}
+	if _, err := d.r.ReadByte(); err != io.EOF {
+		return nil, corrupt("trailing bytes")
+	}
+	return ix, nil
+}

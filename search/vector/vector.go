@@ -1,0 +1,446 @@
+// Package vector is the per-workspace vector index for semantic search,
+// in pure Go (no cgo, no FAISS).
+//
+// Vectors are partitioned by a string key, the repository id: every
+// repository has its own embedding model, so only vectors of the same
+// partition are comparable. Each vector is kept int8-quantised (the form
+// the tenant database stores as the source of truth, see Quantize) plus a
+// 1-bit sign code of a randomly rotated copy. A search scans the sign
+// codes of the partition with popcount to pick a shortlist of a few
+// thousand candidates by Hamming distance (an estimate of the angle), then
+// rescores the shortlist exactly with int8 dot products. At 256
+// dimensions a vector costs about 330 bytes in memory (256 int8, 32 bytes
+// of sign code, the id and its slot in the id map).
+//
+// The index is derived: the server rebuilds it from the tenant database
+// when its file is missing or corrupt (ReadFrom reports corruption).
+package vector
+
+import (
+	"fmt"
+	"math"
+	"math/bits"
+	"math/rand/v2"
+	"slices"
+	"sync"
+)
+
+// Hit is one search result: the vector's id and its cosine similarity to
+// the query, in [-1, 1].
+type Hit struct {
+	ID    int64
+	Score float32
+}
+
+// DefaultShortlist is how many candidates the sign-code scan passes to
+// exact rescoring.
+const DefaultShortlist = 3000
+
+// maxDims bounds the dimension an index accepts (and a file may claim).
+const maxDims = 4096
+
+// defaultSeed fixes the random rotation of new indexes; it is written to
+// the index file so that sign codes and queries always agree.
+const defaultSeed = 0x6f70746971766563
+
+// Index holds the vectors of one workspace. It is safe for concurrent
+// use: searches run in parallel, writes are exclusive.
+type Index struct {
+	dims      int
+	pdims     int // dims padded to a power of two (≥ 64) for the rotation
+	words     int // uint64 words per sign code
+	seed      uint64
+	flips     [2][]float32 // random ±1 diagonals of the two Hadamard rounds
+	scratch   sync.Pool    // *searchScratch
+	mu        sync.RWMutex
+	shortlist int
+	parts     map[string]*partition
+}
+
+type partition struct {
+	ids   []int64
+	pos   map[int64]int32
+	codes []int8    // len(ids) × dims
+	inorm []float32 // 1 / ‖code‖
+	signs []uint64  // len(ids) × words
+}
+
+// New returns an empty index for vectors of the given dimension.
+func New(dims int) *Index {
+	if dims < 1 || dims > maxDims {
+		panic(fmt.Sprintf("vector: dimension %d out of range", dims))
+	}
+	return newIndex(dims, defaultSeed)
+}
+
+func newIndex(dims int, seed uint64) *Index {
+	pd := 64
+	for pd < dims {
+		pd *= 2
+	}
+	ix := &Index{dims: dims, pdims: pd, words: pd / 64, seed: seed, shortlist: DefaultShortlist, parts: map[string]*partition{}}
+	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	for r := range ix.flips {
+		ix.flips[r] = make([]float32, pd)
+		for i := range pd {
+			ix.flips[r][i] = 1
+			if rng.Uint64()&1 == 1 {
+				ix.flips[r][i] = -1
+			}
+		}
+	}
+	return ix
+}
+
+// Dims returns the vector dimension.
+func (ix *Index) Dims() int { return ix.dims }
+
+// SetShortlist sets how many candidates the sign-code scan keeps for exact
+// rescoring (default DefaultShortlist). Larger is more accurate and slower.
+func (ix *Index) SetShortlist(n int) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ix.shortlist = max(n, 1)
+}
+
+// Len returns the number of vectors in a partition.
+func (ix *Index) Len(part string) int {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	if p := ix.parts[part]; p != nil {
+		return len(p.ids)
+	}
+	return 0
+}
+
+// Parts returns the partition keys in order.
+func (ix *Index) Parts() []string {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	keys := make([]string, 0, len(ix.parts))
+	for k := range ix.parts {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// Add inserts or replaces the vector with the given id in a partition.
+// Only the direction matters (similarity is cosine). A zero vector
+// removes the id: it has no direction to be found by. It panics if vec
+// does not have the index's dimension.
+func (ix *Index) Add(part string, id int64, vec []float32) {
+	ix.AddQuantized(part, id, Quantize(vec))
+}
+
+// AddQuantized is Add for a vector already in the int8 form of Quantize,
+// as the tenant database stores it; rebuilding the index uses it.
+func (ix *Index) AddQuantized(part string, id int64, q []int8) {
+	if len(q) != ix.dims {
+		panic(fmt.Sprintf("vector: adding a %d-dimensional vector to a %d-dimensional index", len(q), ix.dims))
+	}
+	var sq int64
+	for _, x := range q {
+		sq += int64(x) * int64(x)
+	}
+	if sq == 0 {
+		ix.Delete(part, id)
+		return
+	}
+	sign := make([]uint64, ix.words)
+	ix.signCode(sign, q, nil)
+	inorm := float32(1 / math.Sqrt(float64(sq)))
+
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	p := ix.parts[part]
+	if p == nil {
+		p = &partition{pos: map[int64]int32{}}
+		ix.parts[part] = p
+	}
+	i, ok := p.pos[id]
+	if !ok {
+		i = int32(len(p.ids))
+		p.pos[id] = i
+		p.ids = append(p.ids, id)
+		p.codes = append(p.codes, q...)
+		p.inorm = append(p.inorm, inorm)
+		p.signs = append(p.signs, sign...)
+		return
+	}
+	copy(p.codes[int(i)*ix.dims:], q)
+	p.inorm[i] = inorm
+	copy(p.signs[int(i)*ix.words:], sign)
+}
+
+// Delete removes ids from a partition; unknown ids are ignored.
+func (ix *Index) Delete(part string, ids ...int64) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	p := ix.parts[part]
+	if p == nil {
+		return
+	}
+	d, w := ix.dims, ix.words
+	for _, id := range ids {
+		i, ok := p.pos[id]
+		if !ok {
+			continue
+		}
+		last := int32(len(p.ids) - 1)
+		if i != last { // move the last vector into the hole
+			p.ids[i] = p.ids[last]
+			p.pos[p.ids[i]] = i
+			copy(p.codes[int(i)*d:int(i+1)*d], p.codes[int(last)*d:])
+			p.inorm[i] = p.inorm[last]
+			copy(p.signs[int(i)*w:int(i+1)*w], p.signs[int(last)*w:])
+		}
+		delete(p.pos, id)
+		p.ids = p.ids[:last]
+		p.codes = p.codes[:int(last)*d]
+		p.inorm = p.inorm[:last]
+		p.signs = p.signs[:int(last)*w]
+	}
+	if len(p.ids) == 0 {
+		delete(ix.parts, part)
+	}
+}
+
+// DeletePart removes a whole partition (a deleted repository, or one
+// re-indexed with a new model).
+func (ix *Index) DeletePart(part string) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	delete(ix.parts, part)
+}
+
+type searchScratch struct {
+	dist []uint16
+	cand []int32
+}
+
+// Search returns the k vectors of a partition most similar to q by
+// cosine, best first (ties by id). A zero query finds nothing.
+func (ix *Index) Search(part string, q []float32, k int) []Hit {
+	if len(q) != ix.dims {
+		panic(fmt.Sprintf("vector: %d-dimensional query on a %d-dimensional index", len(q), ix.dims))
+	}
+	q8 := Quantize(q)
+	var sq int64
+	for _, x := range q8 {
+		sq += int64(x) * int64(x)
+	}
+	if k <= 0 || sq == 0 {
+		return nil
+	}
+	qinorm := 1 / math.Sqrt(float64(sq))
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	p := ix.parts[part]
+	if p == nil {
+		return nil
+	}
+	n := len(p.ids)
+	s, _ := ix.scratch.Get().(*searchScratch)
+	if s == nil {
+		s = new(searchScratch)
+	}
+	defer ix.scratch.Put(s)
+
+	cand := s.cand[:0]
+	if n <= ix.shortlist {
+		for i := range n {
+			cand = append(cand, int32(i))
+		}
+	} else {
+		qs := make([]uint64, ix.words)
+		ix.signCode(qs, nil, q)
+		cand = ix.shortlistByHamming(p, qs, s, cand)
+	}
+	s.cand = cand
+
+	top := make([]Hit, 0, k+1)
+	d := ix.dims
+	for _, i := range cand {
+		code := p.codes[int(i)*d : int(i+1)*d]
+		score := float32(float64(dot8(q8, code)) * qinorm * float64(p.inorm[i]))
+		h := Hit{ID: p.ids[i], Score: score}
+		if len(top) == k && !better(h, top[k-1]) {
+			continue
+		}
+		// Insertion into the sorted top-k; k is small.
+		j := len(top)
+		if j == k {
+			j--
+		} else {
+			top = append(top, Hit{})
+		}
+		for j > 0 && better(h, top[j-1]) {
+			top[j] = top[j-1]
+			j--
+		}
+		top[j] = h
+	}
+	return top
+}
+
+func better(a, b Hit) bool {
+	if a.Score != b.Score {
+		return a.Score > b.Score
+	}
+	return a.ID < b.ID
+}
+
+// shortlistByHamming returns the positions of the ix.shortlist vectors
+// whose sign codes are nearest to qs, using a histogram of distances to
+// find the cut-off instead of sorting.
+func (ix *Index) shortlistByHamming(p *partition, qs []uint64, s *searchScratch, cand []int32) []int32 {
+	n := len(p.ids)
+	if cap(s.dist) < n {
+		s.dist = make([]uint16, n)
+	}
+	dist := s.dist[:n]
+	hist := make([]int32, ix.pdims+1)
+	switch ix.words {
+	case 4:
+		q0, q1, q2, q3 := qs[0], qs[1], qs[2], qs[3]
+		signs := p.signs[:n*4]
+		for i := range dist {
+			c := signs[i*4 : i*4+4 : i*4+4]
+			h := bits.OnesCount64(c[0]^q0) + bits.OnesCount64(c[1]^q1) + bits.OnesCount64(c[2]^q2) + bits.OnesCount64(c[3]^q3)
+			dist[i] = uint16(h)
+			hist[h]++
+		}
+	default:
+		w := ix.words
+		for i := range dist {
+			h := 0
+			for j, c := range p.signs[i*w : (i+1)*w] {
+				h += bits.OnesCount64(c ^ qs[j])
+			}
+			dist[i] = uint16(h)
+			hist[h]++
+		}
+	}
+	// Everything below the cut-off distance, then as many at it as fit.
+	var cut, below int32
+	for cut = 0; int(cut) < len(hist); cut++ {
+		if int(below+hist[cut]) >= ix.shortlist {
+			break
+		}
+		below += hist[cut]
+	}
+	room := int32(ix.shortlist) - below
+	for i, h := range dist {
+		switch {
+		case int32(h) < cut:
+			cand = append(cand, int32(i))
+		case int32(h) == cut && room > 0:
+			cand = append(cand, int32(i))
+			room--
+		}
+	}
+	return cand
+}
+
+// dot8 is the int8 dot product.
+func dot8(a, b []int8) int32 {
+	b = b[:len(a)]
+	var s0, s1, s2, s3 int32
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		s0 += int32(a[i]) * int32(b[i])
+		s1 += int32(a[i+1]) * int32(b[i+1])
+		s2 += int32(a[i+2]) * int32(b[i+2])
+		s3 += int32(a[i+3]) * int32(b[i+3])
+	}
+	for ; i < len(a); i++ {
+		s0 += int32(a[i]) * int32(b[i])
+	}
+	return s0 + s1 + s2 + s3
+}
+
+// signCode writes the sign bits of the randomly rotated vector (given as
+// int8 q or float f). A random rotation spreads every direction's energy
+// over all coordinates, so the fraction of differing bits estimates the
+// angle between two vectors (as for random-hyperplane hashing), whatever
+// the embedding's own coordinates look like.
+func (ix *Index) signCode(dst []uint64, q []int8, f []float32) {
+	x := make([]float32, ix.pdims)
+	if q != nil {
+		for i, v := range q {
+			x[i] = float32(v)
+		}
+	} else {
+		copy(x, f)
+	}
+	for _, flip := range ix.flips {
+		for i := range x {
+			x[i] *= flip[i]
+		}
+		fwht(x)
+	}
+	clear(dst)
+	for i, v := range x {
+		if v > 0 {
+			dst[i/64] |= 1 << (i % 64)
+		}
+	}
+}
+
+// fwht is the unnormalised fast Walsh–Hadamard transform in place;
+// len(x) is a power of two.
+func fwht(x []float32) {
+	for h := 1; h < len(x); h *= 2 {
+		for i := 0; i < len(x); i += 2 * h {
+			a, b := x[i:i+h], x[i+h:i+2*h]
+			for j := range a {
+				a[j], b[j] = a[j]+b[j], a[j]-b[j]
+			}
+		}
+	}
+}
+
+// Quantize returns vec scaled so that its largest component is ±127 and
+// rounded to int8: the form the tenant database keeps as the source of
+// truth. Cosine similarity ignores the scale, so no scale is kept; NaNs
+// and infinities count as zero.
+func Quantize(vec []float32) []int8 {
+	var mx float64
+	for _, x := range vec {
+		if a := math.Abs(float64(x)); a > mx && !math.IsInf(a, 0) {
+			mx = a
+		}
+	}
+	q := make([]int8, len(vec))
+	if mx == 0 {
+		return q
+	}
+	s := 127 / mx
+	for i, x := range vec {
+		v := float64(x)
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			continue
+		}
+		q[i] = int8(math.Round(v * s))
+	}
+	return q
+}
+
+// Dequantize returns the unit-length float vector in the direction of q
+// (the zero vector for a zero q).
+func Dequantize(q []int8) []float32 {
+	var sq float64
+	for _, x := range q {
+		sq += float64(x) * float64(x)
+	}
+	v := make([]float32, len(q))
+	if sq == 0 {
+		return v
+	}
+	inv := 1 / math.Sqrt(sq)
+	for i, x := range q {
+		v[i] = float32(float64(x) * inv)
+	}
+	return v
+}
