@@ -48,6 +48,14 @@ func TestTokenize(t *testing.T) {
 	}
 }
 
+// testDims is the default 256, or 64 under the race detector.
+func testDims() int {
+	if raceEnabled {
+		return 64
+	}
+	return 256
+}
+
 // goSymbols returns one text per top-level declaration (doc comment and
 // source) of the Go files in the named $GOROOT/src packages, the way the
 // indexer hands symbols to the trainer.
@@ -100,7 +108,7 @@ func smallTrained(t testing.TB) *embed.Model {
 	t.Helper()
 	docs := goSymbols(t, "net/http", "bufio", "io", "strings", "sync", "compress/gzip", "compress/flate", "crypto/tls", "sort")
 	smallOnce.Do(func() {
-		tr := embed.NewTrainer(embed.Options{Seed: 1})
+		tr := embed.NewTrainer(embed.Options{Seed: 1, Dims: testDims()})
 		for _, d := range docs {
 			tr.Add(d)
 		}
@@ -125,7 +133,7 @@ func cos(a, b []float32) float64 {
 // any similarity was learned from co-occurrence.
 func TestTrainRelatedCloser(t *testing.T) {
 	m := smallTrained(t)
-	if m.Dims() != 256 {
+	if m.Dims() != testDims() {
 		t.Fatalf("Dims = %d", m.Dims())
 	}
 	for _, tc := range []struct{ a, related, unrelated string }{

@@ -20,8 +20,9 @@ import (
 // the declarations' names are the queries.
 func TestRecallModelVectors(t *testing.T) {
 	root := filepath.Join(build.Default.GOROOT, "src")
+	pkgs := []string{"net/http", "bufio", "strings", "sync", "compress/flate", "crypto/tls"}
 	var names, docs []string
-	for _, pkg := range []string{"net/http", "bufio", "strings", "sync", "compress/flate", "crypto/tls"} {
+	for _, pkg := range pkgs {
 		files, _ := filepath.Glob(filepath.Join(root, pkg, "*.go"))
 		if len(files) == 0 {
 			t.Skipf("no Go sources under %s", root)
@@ -50,7 +51,11 @@ func TestRecallModelVectors(t *testing.T) {
 			}
 		}
 	}
-	tr := embed.NewTrainer(embed.Options{Seed: 1})
+	opts := embed.Options{Seed: 1}
+	if raceEnabled {
+		opts.Dims = 128
+	}
+	tr := embed.NewTrainer(opts)
 	for _, d := range docs {
 		tr.Add(d)
 	}

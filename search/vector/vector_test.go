@@ -132,10 +132,15 @@ func TestQuantizeRoundTrip(t *testing.T) {
 }
 
 func TestRecallClustered(t *testing.T) {
-	const n, dims = 30000, 256
-	vecs := clustered(11, n, dims, 300, 0.6)
+	const dims = 256
+	n, shortlist := 30000, vector.DefaultShortlist
+	if raceEnabled { // same shortlist-to-corpus ratio, a tenth of the work
+		n, shortlist = 3000, vector.DefaultShortlist/10
+	}
+	vecs := clustered(11, n, dims, n/100, 0.6)
 	ids := make([]int64, n)
 	ix := vector.New(dims)
+	ix.SetShortlist(shortlist)
 	for i, v := range vecs {
 		ids[i] = int64(i)*7 + 1
 		ix.Add("repo", ids[i], v)
@@ -151,12 +156,12 @@ func TestRecallClustered(t *testing.T) {
 		queries = append(queries, unit(q))
 	}
 	r := recallAt10(t, ix, "repo", vecs, ids, queries)
-	t.Logf("recall@10 = %.3f over %d vectors (shortlist %d)", r, n, vector.DefaultShortlist)
+	t.Logf("recall@10 = %.3f over %d vectors (shortlist %d)", r, n, shortlist)
 	if r < 0.95 {
 		t.Errorf("recall@10 = %.3f, want ≥ 0.95", r)
 	}
 	// Random queries (not near any indexed vector) are the hard case.
-	rq := clustered(14, 50, dims, 50, 1)
+	rq := clustered(14, 20, dims, 20, 1)
 	r = recallAt10(t, ix, "repo", vecs, ids, rq)
 	t.Logf("recall@10 for unrelated queries = %.3f", r)
 }
