@@ -179,3 +179,25 @@ func BenchmarkAdd(b *testing.B) {
 		ix.Add("repo", int64(i), vecs[i%len(vecs)])
 	}
 }
+
+// BenchmarkRebuild100k loads 100,000 int8 vectors in batches of 10,000,
+// as the server does when it rebuilds the index from the tenant database.
+func BenchmarkRebuild100k(b *testing.B) {
+	vecs := clustered(5, 10000, benchDims, 20, 0.6)
+	codes := make([][]int8, len(vecs))
+	for i, v := range vecs {
+		codes[i] = vector.Quantize(v)
+	}
+	ids := make([]int64, len(codes))
+	b.ResetTimer()
+	for range b.N {
+		ix := vector.New(benchDims)
+		for batch := range 10 {
+			for i := range ids {
+				ids[i] = int64(batch*len(codes) + i)
+			}
+			ix.AddBatch("repo", ids, codes)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/1e5, "µs/vector")
+}

@@ -21,6 +21,7 @@ import (
 	"math"
 	"math/bits"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"sync"
 )
@@ -134,49 +135,103 @@ func (ix *Index) Add(part string, id int64, vec []float32) {
 }
 
 // AddQuantized is Add for a vector already in the int8 form of Quantize,
-// as the tenant database stores it; rebuilding the index uses it.
+// as the tenant database stores it.
 func (ix *Index) AddQuantized(part string, id int64, q []int8) {
-	if len(q) != ix.dims {
-		panic(fmt.Sprintf("vector: adding a %d-dimensional vector to a %d-dimensional index", len(q), ix.dims))
+	ix.AddBatch(part, []int64{id}, [][]int8{q})
+}
+
+// AddBatch adds many int8 vectors (as Quantize returns them) to a
+// partition, computing their sign codes in parallel: rebuilding the index
+// from the tenant database uses it. ids[i] gets vecs[i]; zero vectors
+// remove their ids. It panics if the lengths disagree.
+func (ix *Index) AddBatch(part string, ids []int64, vecs [][]int8) {
+	if len(ids) != len(vecs) {
+		panic("vector: AddBatch with different numbers of ids and vectors")
 	}
-	var sq int64
-	for _, x := range q {
-		sq += int64(x) * int64(x)
+	for _, q := range vecs {
+		if len(q) != ix.dims {
+			panic(fmt.Sprintf("vector: adding a %d-dimensional vector to a %d-dimensional index", len(q), ix.dims))
+		}
 	}
-	if sq == 0 {
-		ix.Delete(part, id)
-		return
+	w := ix.words
+	signs := make([]uint64, len(vecs)*w)
+	inorms := make([]float32, len(vecs))
+	code := func(lo, hi int) {
+		x := make([]float32, ix.pdims)
+		for i := lo; i < hi; i++ {
+			var sq int64
+			for _, v := range vecs[i] {
+				sq += int64(v) * int64(v)
+			}
+			if sq == 0 {
+				continue
+			}
+			inorms[i] = float32(1 / math.Sqrt(float64(sq)))
+			ix.signCode(signs[i*w:(i+1)*w], x, vecs[i], nil)
+		}
 	}
-	sign := make([]uint64, ix.words)
-	ix.signCode(sign, q, nil)
-	inorm := float32(1 / math.Sqrt(float64(sq)))
+	if workers := min(runtime.GOMAXPROCS(0), len(vecs)/1024); workers > 1 {
+		var wg sync.WaitGroup
+		for k := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				code(len(vecs)*k/workers, len(vecs)*(k+1)/workers)
+			}()
+		}
+		wg.Wait()
+	} else {
+		code(0, len(vecs))
+	}
 
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	p := ix.parts[part]
-	if p == nil {
-		p = &partition{pos: map[int64]int32{}}
-		ix.parts[part] = p
+	if p := ix.parts[part]; p != nil && len(ids) > 1 { // grow once, not by doubling
+		p.ids = slices.Grow(p.ids, len(ids))
+		p.codes = slices.Grow(p.codes, len(ids)*ix.dims)
+		p.inorm = slices.Grow(p.inorm, len(ids))
+		p.signs = slices.Grow(p.signs, len(ids)*w)
 	}
-	i, ok := p.pos[id]
-	if !ok {
-		i = int32(len(p.ids))
-		p.pos[id] = i
-		p.ids = append(p.ids, id)
-		p.codes = append(p.codes, q...)
-		p.inorm = append(p.inorm, inorm)
-		p.signs = append(p.signs, sign...)
-		return
+	for i, id := range ids {
+		if inorms[i] == 0 {
+			ix.deleteLocked(part, id)
+			continue
+		}
+		p := ix.parts[part]
+		if p == nil {
+			p = &partition{pos: make(map[int64]int32, len(ids))}
+			if len(ids) > 1 {
+				p.ids = make([]int64, 0, len(ids))
+				p.codes = make([]int8, 0, len(ids)*ix.dims)
+				p.inorm = make([]float32, 0, len(ids))
+				p.signs = make([]uint64, 0, len(ids)*w)
+			}
+			ix.parts[part] = p
+		}
+		sign := signs[i*w : (i+1)*w]
+		j, ok := p.pos[id]
+		if !ok {
+			p.pos[id] = int32(len(p.ids))
+			p.ids = append(p.ids, id)
+			p.codes = append(p.codes, vecs[i]...)
+			p.inorm = append(p.inorm, inorms[i])
+			p.signs = append(p.signs, sign...)
+			continue
+		}
+		copy(p.codes[int(j)*ix.dims:], vecs[i])
+		p.inorm[j] = inorms[i]
+		copy(p.signs[int(j)*w:], sign)
 	}
-	copy(p.codes[int(i)*ix.dims:], q)
-	p.inorm[i] = inorm
-	copy(p.signs[int(i)*ix.words:], sign)
 }
 
 // Delete removes ids from a partition; unknown ids are ignored.
 func (ix *Index) Delete(part string, ids ...int64) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	ix.deleteLocked(part, ids...)
+}
+
+func (ix *Index) deleteLocked(part string, ids ...int64) {
 	p := ix.parts[part]
 	if p == nil {
 		return
@@ -254,7 +309,7 @@ func (ix *Index) Search(part string, q []float32, k int) []Hit {
 		}
 	} else {
 		qs := make([]uint64, ix.words)
-		ix.signCode(qs, nil, q)
+		ix.signCode(qs, make([]float32, ix.pdims), nil, q)
 		cand = ix.shortlistByHamming(p, qs, s, cand)
 	}
 	s.cand = cand
@@ -361,12 +416,12 @@ func dot8(a, b []int8) int32 {
 }
 
 // signCode writes the sign bits of the randomly rotated vector (given as
-// int8 q or float f). A random rotation spreads every direction's energy
+// int8 q or float f), using x (ix.pdims long) as scratch. A random rotation spreads every direction's energy
 // over all coordinates, so the fraction of differing bits estimates the
 // angle between two vectors (as for random-hyperplane hashing), whatever
 // the embedding's own coordinates look like.
-func (ix *Index) signCode(dst []uint64, q []int8, f []float32) {
-	x := make([]float32, ix.pdims)
+func (ix *Index) signCode(dst []uint64, x []float32, q []int8, f []float32) {
+	clear(x)
 	if q != nil {
 		for i, v := range q {
 			x[i] = float32(v)
