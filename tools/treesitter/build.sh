@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Rebuilds extract/treesitter/wasm/*.wasm.gz from the pinned npm packages in
+# package-lock.json with Debian's clang, lld and wasi-libc. The output is
+# byte-for-byte reproducible: no debug info, no paths, gzip without names or
+# times. See README.md.
+set -euo pipefail
+cd "$(dirname "$0")"
+here=$(pwd)
+out=${OUT:-$here/../../extract/treesitter/wasm}
+
+for tool in clang wasm-ld gzip npm; do
+  command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install -y clang lld wasi-libc libclang-rt-14-dev-wasm32 npm" >&2; exit 1; }
+done
+
+[ -d node_modules ] && [ "${SKIP_NPM:-}" = 1 ] || npm ci --ignore-scripts --no-audit --no-fund
+
+rt=node_modules/tree-sitter/vendor/tree-sitter/lib
+build=$here/build
+rm -rf "$build" && mkdir -p "$build" "$out"
+
+cflags=(--target=wasm32-wasi -O2 -DNDEBUG -ffile-prefix-map="$here"/=)
+
+# language  grammar source folder  C function
+langs=(
+  "python     node_modules/tree-sitter-python/src                   tree_sitter_python"
+  "javascript node_modules/tree-sitter-javascript/src               tree_sitter_javascript"
+  "typescript node_modules/tree-sitter-typescript/typescript/src    tree_sitter_typescript"
+  "tsx        node_modules/tree-sitter-typescript/tsx/src           tree_sitter_tsx"
+  "java       node_modules/tree-sitter-java/src                     tree_sitter_java"
+  "c          node_modules/tree-sitter-c/src                        tree_sitter_c"
+  "cpp        node_modules/tree-sitter-cpp/src                      tree_sitter_cpp"
+  "csharp     node_modules/tree-sitter-c-sharp/src                  tree_sitter_c_sharp"
+  "rust       node_modules/tree-sitter-rust/src                     tree_sitter_rust"
+  "ruby       node_modules/tree-sitter-ruby/src                     tree_sitter_ruby"
+  "php        node_modules/tree-sitter-php/php/src                  tree_sitter_php"
+  "kotlin     node_modules/tree-sitter-kotlin/src                   tree_sitter_kotlin"
+  "swift      node_modules/tree-sitter-swift/src                    tree_sitter_swift"
+  "scala      node_modules/tree-sitter-scala/src                    tree_sitter_scala"
+  "bash       node_modules/tree-sitter-bash/src                     tree_sitter_bash"
+  "lua        node_modules/@tree-sitter-grammars/tree-sitter-lua/src tree_sitter_lua"
+)
+
+clang "${cflags[@]}" -I$rt/include -I$rt/src -c $rt/src/lib.c -o "$build/lib.o"
+
+for entry in "${langs[@]}"; do
+  read -r lang src fn <<<"$entry"
+  [ -n "${ONLY:-}" ] && [[ " $ONLY " != *" $lang "* ]] && continue
+  echo "building $lang" >&2
+  objs=("$build/lib.o")
+  clang "${cflags[@]}" -I$rt/include -I"$src" -c "$src/parser.c" -o "$build/$lang.parser.o"
+  objs+=("$build/$lang.parser.o")
+  if [ -f "$src/scanner.c" ]; then
+    scanner=$src/scanner.c
+    if [ "$lang" = swift ]; then
+      # The Swift scanner builds 64-bit masks with 1UL, which is 32 bits
+      # wide on wasm32; widen it so the shift is defined.
+      sed 's/1UL << /1ULL << /g' "$src/scanner.c" >"$build/swift-scanner.c"
+      scanner=$build/swift-scanner.c
+    fi
+    clang "${cflags[@]}" -I$rt/include -I"$src" -c "$scanner" -o "$build/$lang.scanner.o"
+    objs+=("$build/$lang.scanner.o")
+  fi
+  clang "${cflags[@]}" -I$rt/include -DOPTIQ_LANGUAGE="$fn" -c glue.c -o "$build/$lang.glue.o"
+  objs+=("$build/$lang.glue.o")
+  clang "${cflags[@]}" -mexec-model=reactor -Wl,--strip-all -Wl,-z,stack-size=1048576 \
+    -o "$build/$lang.wasm" "${objs[@]}"
+  gzip -9 -n -c "$build/$lang.wasm" >"$out/$lang.wasm.gz"
+done
+
+# Record what was built from what, so a rebuild can be checked.
+(cd "$out" && sha256sum -- *.wasm.gz) >"$out/SHA256SUMS"
