@@ -56,6 +56,9 @@ type Deb struct {
 	InstallDoc string    // docs/install.md, shipped beside the copyright file when set
 	Maintainer string    // DefaultMaintainer when empty
 	Time       time.Time // modification time of every file, for reproducible packages; now when zero
+	// Compression of the data archive: "gzip" (the default: fast, and
+	// within a tenth of xz's size for a Go binary), "xz" or "none".
+	Compression string
 }
 
 var versionRE = regexp.MustCompile(`^[0-9][A-Za-z0-9.+~]*$`)
@@ -73,6 +76,13 @@ func (d Deb) revision() string {
 		return "1"
 	}
 	return d.Revision
+}
+
+func (d Deb) compression() string {
+	if d.Compression == "" {
+		return "gzip"
+	}
+	return d.Compression
 }
 
 func (d Deb) maintainer() string {
@@ -204,7 +214,7 @@ func (d Deb) Write(w io.Writer) error {
 				PreRemove:   src("prerm"),
 				PostRemove:  src("postrm"),
 			},
-			Deb: nfpm.Deb{Compression: "xz"},
+			Deb: nfpm.Deb{Compression: d.compression()},
 		},
 	})
 	if err := nfpm.Validate(info); err != nil {
