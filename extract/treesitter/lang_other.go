@@ -1,0 +1,261 @@
+package treesitter
+
+import (
+	"strings"
+
+	"github.com/optiq/optiq/app"
+)
+
+var rust = &spec{
+	sep:      "::",
+	comments: set("line_comment", "block_comment"),
+	wrappers: set("attribute_item"),
+	defs: map[string]def{
+		"function_item":           {kind: app.KindFunction, function: true},
+		"function_signature_item": {kind: app.KindFunction, body: "-"},
+		"struct_item":             {kind: app.KindStruct, scope: true},
+		"union_item":              {kind: app.KindStruct, scope: true},
+		"enum_item":               {kind: app.KindEnum, scope: true},
+		"trait_item":              {kind: app.KindInterface, scope: true},
+		"mod_item":                {kind: app.KindPackage, scope: true},
+		"const_item":              {kind: app.KindConstant, body: "-"},
+		"static_item":             {kind: app.KindVariable, body: "-"},
+		"type_item":               {kind: app.KindType, body: "-"},
+		"associated_type":         {kind: app.KindType, body: "-"},
+		"macro_definition":        {kind: app.KindMacro, body: "-"},
+		"field_declaration":       {kind: app.KindField, body: "-"},
+		"enum_variant":            {kind: app.KindConstant, body: "-"},
+		// impl blocks are not definitions but give their methods a
+		// container: the implemented type.
+		"impl_item": {kind: app.KindType, scope: true, name: func(t *tree, n int32) int32 {
+			ty := t.field(n, "type")
+			return lastPart(t, ty, "type_identifier", "primitive_type")
+		}, kindOf: func(t *tree, n int32) string { return implKind }},
+	},
+}
+
+// implKind marks a scope that is not itself reported (Rust impl blocks).
+const implKind = "impl"
+
+var ruby = &spec{
+	sep:      "::",
+	comments: set("comment"),
+	defs: map[string]def{
+		"class":            {kind: app.KindClass, scope: true, body: "-"},
+		"singleton_class":  {kind: ""},
+		"module":           {kind: app.KindPackage, scope: true, body: "-"},
+		"method":           {kind: app.KindMethod, function: true, body: "-"},
+		"singleton_method": {kind: app.KindMethod, function: true, body: "-"},
+		"assignment": {kind: app.KindConstant, topOnly: true, body: "-", name: func(t *tree, n int32) int32 {
+			if l := t.field(n, "left"); t.typ(l) == "constant" {
+				return l
+			}
+			return -1
+		}},
+		"call": {kind: app.KindField, topOnly: true, body: "-", names: func(t *tree, n int32) []int32 {
+			switch t.text(t.field(n, "method")) {
+			case "attr_reader", "attr_writer", "attr_accessor":
+			default:
+				return nil
+			}
+			if t.field(n, "receiver") >= 0 {
+				return nil
+			}
+			var out []int32
+			args := t.field(n, "arguments")
+			for c := t.nodes[args].first; args >= 0 && c >= 0; c = t.nodes[c].next {
+				if t.typ(c) == "simple_symbol" {
+					out = append(out, c)
+				}
+			}
+			return out
+		}},
+	},
+}
+
+var php = &spec{
+	sep:      "\\",
+	comments: set("comment"),
+	wrappers: set("attribute_list"),
+	defs: map[string]def{
+		"namespace_definition":  {kind: app.KindPackage, scope: true, body: "-"},
+		"class_declaration":     {kind: app.KindClass, scope: true},
+		"interface_declaration": {kind: app.KindInterface, scope: true},
+		"trait_declaration":     {kind: app.KindInterface, scope: true},
+		"enum_declaration":      {kind: app.KindEnum, scope: true},
+		"enum_case":             {kind: app.KindConstant, body: "-"},
+		"function_definition":   {kind: app.KindFunction, function: true},
+		"method_declaration":    {kind: app.KindMethod, function: true},
+		"property_element":      {kind: app.KindField, body: "-", name: byType("variable_name")},
+		"const_element":         {kind: app.KindConstant, body: "-", name: byType("name")},
+		"function_call_expression": {kind: app.KindConstant, body: "-", name: func(t *tree, n int32) int32 {
+			// define('NAME', value)
+			if t.text(t.field(n, "function")) != "define" {
+				return -1
+			}
+			args := t.field(n, "arguments")
+			a := t.child(args, "argument")
+			s := t.child(a, "string", "encapsed_string")
+			return t.child(s, "string_content", "string_value")
+		}},
+	},
+}
+
+// kotlinKind tells class, interface and enum class apart by keyword.
+func kotlinKind(t *tree, n int32) string {
+	head := t.text(n)
+	if nm := t.child(n, "type_identifier"); nm >= 0 {
+		head = string(t.src[t.nodes[n].start:t.nodes[nm].start])
+	}
+	switch {
+	case strings.Contains(head, "interface"):
+		return app.KindInterface
+	case strings.Contains(head, "enum"):
+		return app.KindEnum
+	}
+	return app.KindClass
+}
+
+var kotlin = &spec{
+	sep:      ".",
+	comments: set("comment", "multiline_comment", "line_comment"),
+	defs: map[string]def{
+		"package_header":        {kind: app.KindPackage, name: byType("identifier", "qualified_identifier"), body: "-"},
+		"class_declaration":     {kind: app.KindClass, scope: true, name: byType("type_identifier"), kindOf: kotlinKind, bodyTypes: []string{"class_body", "enum_class_body"}},
+		"object_declaration":    {kind: app.KindClass, scope: true, name: byType("type_identifier"), bodyTypes: []string{"class_body"}},
+		"companion_object":      {kind: "", scope: true},
+		"function_declaration":  {kind: app.KindFunction, function: true, name: byType("simple_identifier"), bodyTypes: []string{"function_body"}},
+		"secondary_constructor": {kind: ""},
+		"property_declaration": {kind: app.KindVariable, topOnly: true, body: "-", names: func(t *tree, n int32) []int32 {
+			if v := t.child(n, "variable_declaration"); v >= 0 {
+				return []int32{t.child(v, "simple_identifier")}
+			}
+			var out []int32
+			if m := t.child(n, "multi_variable_declaration"); m >= 0 {
+				for c := t.nodes[m].first; c >= 0; c = t.nodes[c].next {
+					out = append(out, t.child(c, "simple_identifier"))
+				}
+			}
+			return out
+		}, kindOf: func(t *tree, n int32) string {
+			if strings.Contains(t.text(t.child(n, "modifiers")), "const") {
+				return app.KindConstant
+			}
+			return app.KindVariable
+		}},
+		"type_alias": {kind: app.KindType, name: byType("type_identifier"), body: "-"},
+		"enum_entry": {kind: app.KindConstant, name: byType("simple_identifier"), body: "-"},
+	},
+}
+
+var swift = &spec{
+	sep:      ".",
+	comments: set("comment", "multiline_comment"),
+	defs: map[string]def{
+		"class_declaration": {kind: app.KindClass, scope: true, name: func(t *tree, n int32) int32 {
+			return lastPart(t, t.field(n, "name"), "type_identifier", "simple_identifier")
+		}, kindOf: func(t *tree, n int32) string {
+			switch t.text(t.field(n, "declaration_kind")) {
+			case "struct":
+				return app.KindStruct
+			case "enum":
+				return app.KindEnum
+			case "extension":
+				return implKind
+			}
+			return app.KindClass
+		}},
+		"protocol_declaration":          {kind: app.KindInterface, scope: true},
+		"function_declaration":          {kind: app.KindFunction, function: true},
+		"protocol_function_declaration": {kind: app.KindMethod, body: "-"},
+		"init_declaration":              {kind: app.KindMethod, function: true, name: byType("init")},
+		"deinit_declaration":            {kind: app.KindMethod, function: true, name: byType("deinit")},
+		"subscript_declaration":         {kind: app.KindMethod, function: true, name: byType("subscript")},
+		"typealias_declaration":         {kind: app.KindType, body: "-"},
+		"associatedtype_declaration":    {kind: app.KindType, body: "-"},
+		"enum_entry":                    {kind: app.KindConstant, body: "-", names: swiftNames},
+		"property_declaration":          {kind: app.KindVariable, topOnly: true, body: "-", names: swiftNames},
+		"protocol_property_declaration": {kind: app.KindField, body: "-", names: swiftNames},
+	},
+}
+
+// swiftNames lists the names bound by a property or enum case declaration.
+func swiftNames(t *tree, n int32) []int32 {
+	var out []int32
+	for c := t.nodes[n].first; c >= 0; c = t.nodes[c].next {
+		if t.nodes[c].field != "name" {
+			continue
+		}
+		if t.typ(c) == "simple_identifier" {
+			out = append(out, c)
+		} else if id := t.descend(c, "bound_identifier", "simple_identifier"); id >= 0 {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+var scala = &spec{
+	sep:      ".",
+	comments: set("comment", "block_comment"),
+	defs: map[string]def{
+		"package_clause":       {kind: app.KindPackage, scope: true, body: "-"},
+		"class_definition":     {kind: app.KindClass, scope: true},
+		"object_definition":    {kind: app.KindClass, scope: true},
+		"trait_definition":     {kind: app.KindInterface, scope: true},
+		"enum_definition":      {kind: app.KindEnum, scope: true},
+		"function_definition":  {kind: app.KindFunction, function: true},
+		"function_declaration": {kind: app.KindFunction, body: "-"},
+		"type_definition":      {kind: app.KindType, body: "-"},
+		"given_definition":     {kind: app.KindVariable, body: "-"},
+		"val_definition":       {kind: app.KindConstant, topOnly: true, body: "-", names: scalaPattern},
+		"var_definition":       {kind: app.KindVariable, topOnly: true, body: "-", names: scalaPattern},
+		"val_declaration":      {kind: app.KindConstant, topOnly: true, body: "-", names: scalaPattern},
+		"var_declaration":      {kind: app.KindVariable, topOnly: true, body: "-", names: scalaPattern},
+		"simple_enum_case":     {kind: app.KindConstant, body: "-"},
+		"full_enum_case":       {kind: app.KindConstant, body: "-"},
+	},
+}
+
+func scalaPattern(t *tree, n int32) []int32 {
+	p := t.field(n, "pattern")
+	if p < 0 {
+		p = t.field(n, "name")
+	}
+	switch t.typ(p) {
+	case "identifier":
+		return []int32{p}
+	case "identifiers":
+		var out []int32
+		for c := t.nodes[p].first; c >= 0; c = t.nodes[c].next {
+			out = append(out, c)
+		}
+		return out
+	}
+	return nil
+}
+
+var bash = &spec{
+	sep:      ".",
+	comments: set("comment"),
+	defs: map[string]def{
+		"function_definition": {kind: app.KindFunction, function: true},
+	},
+}
+
+var lua = &spec{
+	sep:      ".",
+	comments: set("comment"),
+	defs: map[string]def{
+		"function_declaration": {kind: app.KindFunction, function: true, name: func(t *tree, n int32) int32 {
+			return lastPart(t, t.field(n, "name"), "identifier")
+		}, container: func(t *tree, n int32) string {
+			nm := t.field(n, "name")
+			switch t.typ(nm) {
+			case "dot_index_expression", "method_index_expression":
+				return t.text(t.nodes[nm].first)
+			}
+			return ""
+		}},
+	},
+}

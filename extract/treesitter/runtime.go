@@ -1,0 +1,266 @@
+package treesitter
+
+import (
+	"compress/gzip"
+	"context"
+	"embed"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+)
+
+// The grammars, each linked with the tree-sitter runtime and glue.c into
+// one WebAssembly module, built by tools/treesitter/build.sh.
+//
+//go:embed wasm/*.wasm.gz
+var grammars embed.FS
+
+// recordSize is the size of one node record written by glue.c.
+const recordSize = 28
+
+// grammar is one language's compiled module and its pool of instances.
+// Instances are not safe for concurrent use; each parse takes one from
+// the pool and returns it when done, or drops it when it failed, timed out
+// or trapped (its state can no longer be trusted).
+type grammar struct {
+	name string
+
+	once     sync.Once
+	err      error
+	compiled wazero.CompiledModule
+	symbols  []string // node type names by symbol id
+	fields   []string // field names by field id
+
+	idle chan *instance
+	slot chan struct{} // one token per live instance, bounds the pool
+}
+
+type instance struct {
+	mod     api.Module
+	mem     api.Memory
+	buffer  api.Function
+	parse   api.Function
+	records api.Function
+}
+
+func loadWasm(lang string) ([]byte, error) {
+	f, err := grammars.Open("wasm/" + lang + ".wasm.gz")
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(zr)
+}
+
+// load compiles the module (or loads it from the compilation cache) and
+// reads the grammar's node type and field names, once.
+func (g *grammar) load(ctx context.Context, rt wazero.Runtime) error {
+	g.once.Do(func() {
+		bin, err := loadWasm(g.name)
+		if err != nil {
+			g.err = fmt.Errorf("treesitter: %s grammar: %w", g.name, err)
+			return
+		}
+		g.compiled, err = rt.CompileModule(ctx, bin)
+		if err != nil {
+			g.err = fmt.Errorf("treesitter: compile %s grammar: %w", g.name, err)
+			return
+		}
+		inst, err := g.instantiate(ctx, rt)
+		if err != nil {
+			g.err = err
+			return
+		}
+		g.symbols, g.fields, err = inst.names(ctx)
+		if err != nil {
+			inst.mod.Close(ctx)
+			g.err = fmt.Errorf("treesitter: %s grammar names: %w", g.name, err)
+			return
+		}
+		g.slot <- struct{}{} // the first instance takes a slot like any other
+		g.idle <- inst
+	})
+	return g.err
+}
+
+func (g *grammar) instantiate(ctx context.Context, rt wazero.Runtime) (*instance, error) {
+	// Anonymous modules so that many instances of one grammar can coexist.
+	cfg := wazero.NewModuleConfig().WithName("").WithStartFunctions("_initialize")
+	mod, err := rt.InstantiateModule(ctx, g.compiled, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("treesitter: instantiate %s grammar: %w", g.name, err)
+	}
+	inst := &instance{
+		mod:     mod,
+		mem:     mod.Memory(),
+		buffer:  mod.ExportedFunction("optiq_buffer"),
+		parse:   mod.ExportedFunction("optiq_parse"),
+		records: mod.ExportedFunction("optiq_records"),
+	}
+	res, err := mod.ExportedFunction("optiq_init").Call(ctx)
+	if err != nil || int32(res[0]) != 0 {
+		mod.Close(ctx)
+		return nil, fmt.Errorf("treesitter: init %s grammar: %v (%v)", g.name, err, res)
+	}
+	return inst, nil
+}
+
+func (inst *instance) names(ctx context.Context) (symbols, fields []string, err error) {
+	read := func(count, name string, extra int) ([]string, error) {
+		res, err := inst.mod.ExportedFunction(count).Call(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]string, int(res[0])+extra)
+		fn := inst.mod.ExportedFunction(name)
+		for i := range out {
+			r, err := fn.Call(ctx, uint64(i))
+			if err != nil {
+				return nil, err
+			}
+			if r[0] != 0 {
+				out[i] = inst.cString(uint32(r[0]))
+			}
+		}
+		return out, nil
+	}
+	if symbols, err = read("optiq_symbol_count", "optiq_symbol_name", 0); err != nil {
+		return nil, nil, err
+	}
+	// Field ids run from 1 to the count; 0 is "no field".
+	if fields, err = read("optiq_field_count", "optiq_field_name", 1); err != nil {
+		return nil, nil, err
+	}
+	return symbols, fields, nil
+}
+
+func (inst *instance) cString(ptr uint32) string {
+	var b []byte
+	for i := ptr; ; i++ {
+		c, ok := inst.mem.ReadByte(i)
+		if !ok || c == 0 {
+			break
+		}
+		b = append(b, c)
+	}
+	return string(b)
+}
+
+// get takes an idle instance, or creates one if the pool is not full, or
+// waits for one to come back.
+func (g *grammar) get(ctx context.Context, rt wazero.Runtime) (*instance, error) {
+	select {
+	case inst := <-g.idle:
+		return inst, nil
+	default:
+	}
+	select {
+	case inst := <-g.idle:
+		return inst, nil
+	case g.slot <- struct{}{}:
+		inst, err := g.instantiate(context.WithoutCancel(ctx), rt)
+		if err != nil {
+			<-g.slot
+			return nil, err
+		}
+		return inst, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (g *grammar) put(inst *instance) { g.idle <- inst }
+
+// drop discards an instance whose state is unknown (trap, timeout).
+func (g *grammar) drop(ctx context.Context, inst *instance) {
+	inst.mod.Close(context.WithoutCancel(ctx))
+	<-g.slot
+}
+
+var errParse = errors.New("parser failed")
+
+// parse runs the grammar over src and returns the named nodes in pre-order.
+// ctx bounds the time: when it ends, the running module is closed.
+func (inst *instance) parseTree(ctx context.Context, src []byte, g *grammar) (*tree, error) {
+	res, err := inst.buffer.Call(ctx, uint64(len(src)))
+	if err != nil {
+		return nil, err
+	}
+	ptr := uint32(res[0])
+	if ptr == 0 {
+		return nil, fmt.Errorf("%w: out of memory for %d bytes", errParse, len(src))
+	}
+	if !inst.mem.Write(ptr, src) {
+		return nil, fmt.Errorf("%w: buffer out of range", errParse)
+	}
+	res, err = inst.parse.Call(ctx, uint64(len(src)))
+	if err != nil {
+		return nil, err
+	}
+	n := int32(res[0])
+	if n < 0 {
+		return nil, fmt.Errorf("%w: code %d", errParse, n)
+	}
+	res, err = inst.records.Call(ctx)
+	if err != nil {
+		return nil, err
+	}
+	raw, ok := inst.mem.Read(uint32(res[0]), uint32(n)*recordSize)
+	if !ok {
+		return nil, fmt.Errorf("%w: records out of range", errParse)
+	}
+	return decodeTree(raw, int(n), src, g)
+}
+
+func decodeTree(raw []byte, n int, src []byte, g *grammar) (*tree, error) {
+	t := &tree{src: src, nodes: make([]node, n)}
+	last := make([]int32, n) // last child seen per node
+	le := binary.LittleEndian
+	for i := range n {
+		r := raw[i*recordSize:]
+		sf := le.Uint32(r)
+		sym, fld := int(sf&0xffff), int(sf>>16)
+		nd := &t.nodes[i]
+		if sym < len(g.symbols) {
+			nd.typ = g.symbols[sym]
+		}
+		if fld < len(g.fields) {
+			nd.field = g.fields[fld]
+		}
+		nd.parent = int32(le.Uint32(r[4:]))
+		nd.start = le.Uint32(r[8:])
+		nd.end = le.Uint32(r[12:])
+		nd.line = int(le.Uint32(r[16:])) + 1
+		nd.endLine = int(le.Uint32(r[20:])) + 1
+		nd.col = int(le.Uint32(r[24:]))
+		nd.first, nd.next = -1, -1
+		last[i] = -1
+		if nd.end < nd.start || int(nd.end) > len(src) {
+			return nil, fmt.Errorf("%w: node range out of bounds", errParse)
+		}
+		if p := nd.parent; p >= 0 {
+			if int(p) >= i {
+				return nil, fmt.Errorf("%w: bad parent", errParse)
+			}
+			if last[p] < 0 {
+				t.nodes[p].first = int32(i)
+			} else {
+				t.nodes[last[p]].next = int32(i)
+			}
+			last[p] = int32(i)
+		}
+	}
+	if n == 0 {
+		return nil, fmt.Errorf("%w: empty tree", errParse)
+	}
+	return t, nil
+}
