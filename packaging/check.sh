@@ -1,0 +1,220 @@
+#!/usr/bin/env bash
+# Checks the Debian package the way an admin will meet it:
+#   1. the packaging tests (go test in this module),
+#   2. builds the amd64 .deb (mkdeb),
+#   3. lintian: fails on any error, prints warnings,
+#   4. systemd-analyze security on the unit: prints the exposure, fails above 2.0,
+#   5. installs the .deb into a clean Debian root (debootstrap, cached), upgrades
+#      it, starts the packaged binary with the packaged config as the packaged
+#      user, the way the unit does, checks /healthz over TLS on loopback,
+#      creates the first admin and signs in, stops it with SIGTERM, then
+#      removes and purges the package and checks what is left.
+# Runs as root (apt, debootstrap, chroot); installs its own apt dependencies.
+# The server runs in its own network namespace, so port 8443 on this machine
+# is never touched. Everything it creates goes away on exit, except the cached
+# base root (OPTIQ_PKG_CACHE, default ~/.cache/optiq-packaging).
+#
+# Environment: OPTIQ_DEBIAN_MIRROR, OPTIQ_DEBIAN_SUITE override the apt
+# source used for the clean root (default: this machine's).
+set -euo pipefail
+cd "$(dirname "$0")"
+export GOFLAGS="${GOFLAGS:--buildvcs=false}"
+started=$SECONDS
+step() { printf '== packaging: %s (%ds)\n' "$*" $((SECONDS - started)); }
+fail() { echo "packaging check FAILED: $*" >&2; exit 1; }
+trap 'echo "packaging check FAILED: line $LINENO: $BASH_COMMAND" >&2' ERR
+
+[ "$(id -u)" = 0 ] || fail "run as root (apt-get, debootstrap and chroot need it)"
+
+work=$(mktemp -d /tmp/optiq-pkgcheck.XXXXXX)
+nspid=
+cleanup() {
+	if [ -n "$nspid" ]; then kill "$nspid" 2>/dev/null || true; fi
+	# Mounts live in the install test's own mount namespace and are gone
+	# with it; --one-file-system guards against anything left mounted.
+	rm -rf --one-file-system "$work"
+}
+trap cleanup EXIT
+
+step "apt dependencies"
+need=()
+command -v lintian >/dev/null || need+=(lintian)
+command -v debootstrap >/dev/null || need+=(debootstrap)
+command -v systemd-analyze >/dev/null || need+=(systemd)
+command -v curl >/dev/null || need+=(curl)
+command -v openssl >/dev/null || need+=(openssl)
+command -v ip >/dev/null || need+=(iproute2)
+command -v unshare >/dev/null || need+=(util-linux)
+if [ ${#need[@]} -gt 0 ]; then
+	echo "installing ${need[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	timeout 300 apt-get update -qq
+	timeout 600 apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+step "go test (packaging module)"
+timeout 300 go test ./...
+
+step "build the amd64 package"
+version=0.0.0
+timeout 600 go run ./cmd/mkdeb --arch amd64 --version "$version" --out "$work/dist" >/dev/null
+deb1="$work/dist/optiq_${version}-1_amd64.deb"
+[ -f "$deb1" ] || fail "mkdeb wrote no $deb1"
+# A second revision of the same binary, to test an upgrade.
+mkdir "$work/bin"
+dpkg-deb --fsys-tarfile "$deb1" | tar -xO ./usr/bin/optiq >"$work/bin/optiq"
+timeout 120 go run ./cmd/mkdeb --arch amd64 --version "$version" --revision 2 --binary "$work/bin/optiq" --out "$work/dist" >/dev/null
+deb2="$work/dist/optiq_${version}-2_amd64.deb"
+ls -l "$work/dist"
+dpkg-deb -c "$deb1"
+grep -q 'github.com/gofiber/fiber/v2 v' <(dpkg-deb --fsys-tarfile "$deb1" | tar -xO ./usr/share/doc/optiq/copyright) ||
+	fail "copyright file does not list the Go modules linked into the binary"
+
+step "lintian"
+lint=$(timeout 300 lintian --pedantic --info --fail-on error "$deb1" 2>&1) || { echo "$lint"; fail "lintian reported errors"; }
+grep -v '^running with root privileges' <<<"$lint" || echo "lintian: no tags"
+echo "lintian: $(grep -c '^E:' <<<"$lint" || true) errors, $(grep -c '^W:' <<<"$lint" || true) warnings (overrides in files/lintian-overrides)"
+
+step "systemd-analyze security"
+# --offline reads the unit file without a running systemd; the exposure is
+# 0.0 (locked down) to 10.0; --threshold is in tenths.
+sec=$(systemd-analyze security --offline=yes --threshold=20 files/optiq.service 2>&1) || {
+	echo "$sec"
+	fail "unit exposure above 2.0"
+}
+grep -E '^✗' <<<"$sec" || true
+grep 'Overall exposure level' <<<"$sec"
+
+step "install test in a clean Debian root"
+. /etc/os-release
+suite="${OPTIQ_DEBIAN_SUITE:-${VERSION_CODENAME:-bookworm}}"
+mirror="${OPTIQ_DEBIAN_MIRROR:-}"
+if [ -z "$mirror" ]; then
+	# The first Debian archive this machine's apt uses (not the security one).
+	mirror=$(cat /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null |
+		grep -oE 'https?://[^ ]+/(debian|ubuntu)/?( |$)' | grep -v security | head -n1 | tr -d ' ' || true)
+	mirror="${mirror:-http://deb.debian.org/debian}"
+fi
+cache="${OPTIQ_PKG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/optiq-packaging}"
+base="$cache/$suite-minbase"
+if [ ! -f "$base/.complete" ]; then
+	echo "creating the base root $base from $mirror $suite (once; about 2 minutes)"
+	mkdir -p "$cache"
+	rm -rf --one-file-system "$base.tmp"
+	timeout 900 debootstrap --variant=minbase --include=adduser "$suite" "$base.tmp" "$mirror" >"$work/debootstrap.log" 2>&1 ||
+		{ tail -20 "$work/debootstrap.log"; fail "debootstrap $suite from $mirror"; }
+	rm -rf "$base.tmp/var/cache/apt/archives/"*.deb
+	touch "$base.tmp/.complete"
+	rm -rf --one-file-system "$base"
+	mv "$base.tmp" "$base"
+fi
+root="$work/root"
+cp -a "$base" "$root"
+cp "$deb1" "$deb2" "$root/tmp/"
+
+# The test runs in new network, mount and PID namespaces: loopback only, the
+# /proc mount disappears with it, and no process it started can outlive it.
+# 3 minutes at most.
+cat >"$work/install-test.sh" <<'EOF'
+set -euo pipefail
+root=$1 deb1=/tmp/$2 deb2=/tmp/$3
+ok() { echo "  ok: $*"; }
+no() { echo "  FAILED: $*" >&2; exit 1; }
+ch() { chroot "$root" "$@"; }
+ip link set lo up
+mount -t proc proc "$root/proc"
+
+echo "-- dpkg -i $deb1"
+ch dpkg -i "$deb1"
+ch dpkg-query -W -f='${Package} ${Version} ${Status}\n' optiq
+uid=$(ch id -u optiq) gid=$(ch id -g optiq)
+ch getent passwd optiq | grep -q ':/var/lib/optiq:/usr/sbin/nologin$' || no "optiq user: $(ch getent passwd optiq)"
+[ "$uid" -lt 1000 ] || no "optiq is not a system user (uid $uid)"
+ok "system user optiq (uid $uid, gid $gid, home /var/lib/optiq, nologin)"
+key="$root/etc/optiq/master.key"
+[ "$(stat -c '%a %u:%g' "$key")" = "600 0:0" ] || no "master.key is $(stat -c '%a %u:%g' "$key")"
+grep -qxE '[0-9a-f]{64}' "$key" || no "master.key is not 64 hex characters"
+ok "/etc/optiq/master.key: 64 hex characters, mode 600, root:root"
+[ "$(ch dpkg-query -W -f='${Conffiles}' optiq | awk '{print $1}')" = "/etc/optiq/optiq.toml" ] || no "conffiles"
+ok "conffile /etc/optiq/optiq.toml"
+[ ! -e "$root/var/lib/optiq" ] || no "/var/lib/optiq exists before the service ran (the package must not create it)"
+keysum=$(sha256sum <"$key")
+
+echo "-- edit the config, then upgrade to $deb2"
+sed -i 's/^log_level = "info"/log_level = "debug"/' "$root/etc/optiq/optiq.toml"
+ch dpkg -i "$deb2"
+ch dpkg-query -W -f='${Package} ${Version} ${Status}\n' optiq
+[ "$(sha256sum <"$key")" = "$keysum" ] || no "the upgrade replaced the master key"
+ok "upgrade kept the master key"
+grep -q '^log_level = "debug"' "$root/etc/optiq/optiq.toml" || no "the upgrade lost the admin's config edit"
+ok "upgrade kept the admin's edit of the conffile"
+
+echo "-- start the server as the unit does (StateDirectory, LoadCredential, User, UMask)"
+install -d -m 0700 -o "$uid" -g "$gid" "$root/var/lib/optiq"
+install -d -m 0500 -o "$uid" -g "$gid" "$root/run/credentials/optiq.service"
+install -m 0400 -o "$uid" -g "$gid" "$key" "$root/run/credentials/optiq.service/master.key"
+as_service() {
+	(umask 0077 && exec chroot --userspec=optiq:optiq "$root" env -i PATH=/usr/bin:/bin \
+		CREDENTIALS_DIRECTORY=/run/credentials/optiq.service "$@")
+}
+# One fork, then exec all the way down: $pid is the server itself.
+(umask 0077 && exec chroot --userspec=optiq:optiq "$root" env -i PATH=/usr/bin:/bin \
+	CREDENTIALS_DIRECTORY=/run/credentials/optiq.service \
+	/usr/bin/optiq serve --config /etc/optiq/optiq.toml) >"$root/tmp/serve.log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null || true' EXIT
+up=
+for _ in $(seq 1 60); do
+	if body=$(curl -sfk --max-time 2 https://127.0.0.1:8443/healthz); then up=1; break; fi
+	kill -0 $pid 2>/dev/null || break
+	sleep 0.5
+done
+[ -n "$up" ] || { cat "$root/tmp/serve.log"; no "server did not answer /healthz"; }
+ok "GET https://127.0.0.1:8443/healthz -> $body"
+proto=$(openssl s_client -connect 127.0.0.1:8443 -brief </dev/null 2>&1 | sed -n 's/^Protocol version: //p')
+[ "$proto" = "TLSv1.3" ] || no "TLS protocol $proto"
+if curl -sk --max-time 2 --tlsv1.2 --tls-max 1.2 https://127.0.0.1:8443/healthz >/dev/null 2>&1; then no "TLS 1.2 accepted with allow_tls12 = false"; fi
+ok "TLS 1.3 only (TLS 1.2 refused)"
+fp=$(grep -o '"fingerprint":"SHA256:[0-9a-f]*"' "$root/tmp/serve.log" | head -n1 | cut -d'"' -f4)
+cert=$(openssl x509 -in "$root/var/lib/optiq/tls/cert.pem" -noout -fingerprint -sha256 | cut -d= -f2 | tr -d : | tr A-F a-f)
+[ "$fp" = "SHA256:$cert" ] || no "logged fingerprint $fp is not the certificate's ($cert)"
+ok "log shows the certificate fingerprint $fp (matches openssl x509 -fingerprint -sha256)"
+grep -q 'created a new master key' "$root/tmp/serve.log" && no "server created its own master key instead of using the credential"
+[ ! -e "$root/var/lib/optiq.master.key" ] || no "a master key was created beside the data directory"
+ok "master key taken from \$CREDENTIALS_DIRECTORY"
+
+echo "-- first admin, as docs/install.md says, while the server runs"
+printf 'correct horse battery staple\n' | as_service /usr/bin/optiq admin create-user --config /etc/optiq/optiq.toml \
+	--email admin@example.com --role admin --password-stdin
+printf 'correct horse battery staple\n' | ch env -i HOME=/root PATH=/usr/bin:/bin /usr/bin/optiq login https://127.0.0.1:8443 \
+	--email admin@example.com --password-stdin --fingerprint "$fp"
+ok "admin created and signed in over TLS with the pinned fingerprint"
+
+kill -TERM $pid
+rc=0; wait $pid || rc=$?
+trap - EXIT
+[ "$rc" = 0 ] || { tail -5 "$root/tmp/serve.log"; no "server exited $rc on SIGTERM"; }
+grep -q '"msg":"stopped"' "$root/tmp/serve.log" || no "no graceful stop in the log"
+ok "SIGTERM: graceful shutdown, exit 0"
+others=$(find "$root/var/lib/optiq" \( ! -uid "$uid" -o -perm /077 \) -printf '%M %u %p\n')
+[ -z "$others" ] || no "files in /var/lib/optiq not private to optiq: $others"
+ok "every file under /var/lib/optiq is owned by optiq, no group or other access"
+echo "  server log (first lines):"
+head -n 4 "$root/tmp/serve.log" | cut -c1-200 | sed 's/^/    /'
+
+echo "-- dpkg -r optiq"
+ch dpkg -r optiq
+[ -d "$root/var/lib/optiq" ] && [ -f "$key" ] && ch getent passwd optiq >/dev/null || no "remove deleted data, key or user"
+ok "remove kept /var/lib/optiq, the master key and the user"
+echo "-- dpkg -P optiq"
+ch dpkg -P optiq
+[ ! -e "$root/var/lib/optiq" ] || no "/var/lib/optiq survived purge"
+[ ! -e "$root/etc/optiq" ] || no "/etc/optiq survived purge: $(ls -A "$root/etc/optiq")"
+! ch getent passwd optiq >/dev/null || no "user optiq survived purge"
+! ch getent group optiq >/dev/null || no "group optiq survived purge"
+ok "purge removed /var/lib/optiq, /etc/optiq (with the master key), the user and the group"
+EOF
+unshare --net --mount --pid --fork timeout 180 bash "$work/install-test.sh" "$root" "$(basename "$deb1")" "$(basename "$deb2")" ||
+	fail "install test"
+
+step "done: lintian clean of errors, $(grep -o 'exposure level for optiq.service: [0-9.]*' <<<"$sec"), install test passed"
