@@ -117,7 +117,9 @@ func BenchmarkIndexGoStdlib(b *testing.B) {
 		c := newUser(b, ts, "bench@example.com", "admin")
 		c.ok("", "repo", "create", "go")
 		cl, cfg := clientFor(b, c)
-		opts := indexOptions{extractor: newExtractor(ctx)}
+		ex, release := newExtractor(ctx, io.Discard)
+		defer release()
+		opts := indexOptions{extractor: ex}
 
 		sum, err := indexRepo(ctx, cl, cfg.Workspace, "go", src, opts)
 		if err != nil {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/optiq/optiq/app"
 	"github.com/optiq/optiq/extract"
+	"github.com/optiq/optiq/extract/treesitter"
 	"github.com/optiq/optiq/seal"
 	"github.com/optiq/optiq/web"
 )
@@ -77,7 +78,9 @@ changed files and removes deleted ones; an interrupted run changes nothing.`,
 		if err != nil {
 			return err
 		}
-		opts := indexOptions{maxFileSize: maxSize, extractor: newExtractor(c.Context())}
+		ex, release := newExtractor(c.Context(), c.ErrOrStderr())
+		defer release()
+		opts := indexOptions{maxFileSize: maxSize, extractor: ex}
 		if f, ok := c.ErrOrStderr().(*os.File); ok && term.IsTerminal(int(f.Fd())) && !asJSON {
 			opts.progress = f
 		}
@@ -356,7 +359,15 @@ func readLimited(file string, limit int) ([]byte, error) {
 	return b, err
 }
 
-// newExtractor returns the symbol extractor for every supported language.
-func newExtractor(ctx context.Context) extract.Extractor {
-	return extract.Extractor{}
+// newExtractor returns the symbol extractor for every supported language
+// (Go with go/parser, the others with tree-sitter grammars run as
+// WebAssembly, compiled once into the user's cache) and a function that
+// releases it. Without tree-sitter, Go symbols are still extracted.
+func newExtractor(ctx context.Context, warn io.Writer) (extract.Extractor, func()) {
+	ts, err := treesitter.New(ctx, treesitter.Options{CacheDir: treesitter.DefaultCacheDir()})
+	if err != nil {
+		fmt.Fprintf(warn, "warning: only Go symbols will be extracted: %v\n", err)
+		return extract.Extractor{}, func() {}
+	}
+	return extract.Extractor{Others: ts}, func() { ts.Close(context.WithoutCancel(ctx)) }
 }

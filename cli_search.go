@@ -205,7 +205,8 @@ listed like optiq index lists them. With --json, one JSON object per line.`,
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print one JSON object per symbol")
 	c.RunE = func(c *cobra.Command, args []string) error {
-		ex := newExtractor(c.Context())
+		ex, release := newExtractor(c.Context(), c.ErrOrStderr())
+		defer release()
 		enc := json.NewEncoder(c.OutOrStdout())
 		failed := 0
 		emit := func(display, file string) {
