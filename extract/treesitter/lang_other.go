@@ -1,6 +1,8 @@
 package treesitter
 
 import (
+	"regexp"
+	"sort"
 	"strings"
 
 	"github.com/optiq/optiq/app"
@@ -17,7 +19,7 @@ var rust = &spec{
 		"union_item":              {kind: app.KindStruct, scope: true},
 		"enum_item":               {kind: app.KindEnum, scope: true},
 		"trait_item":              {kind: app.KindInterface, scope: true},
-		"mod_item":                {kind: app.KindPackage, scope: true},
+		"mod_item":                {kind: app.KindPackage, scope: true, skip: withoutBody},
 		"const_item":              {kind: app.KindConstant, body: "-"},
 		"static_item":             {kind: app.KindVariable, body: "-"},
 		"type_item":               {kind: app.KindType, body: "-"},
@@ -120,10 +122,18 @@ var kotlin = &spec{
 	sep:      ".",
 	comments: set("comment", "multiline_comment", "line_comment"),
 	defs: map[string]def{
-		"package_header":        {kind: app.KindPackage, name: byType("identifier", "qualified_identifier"), body: "-"},
-		"class_declaration":     {kind: app.KindClass, scope: true, name: byType("type_identifier"), kindOf: kotlinKind, bodyTypes: []string{"class_body", "enum_class_body"}},
-		"object_declaration":    {kind: app.KindClass, scope: true, name: byType("type_identifier"), bodyTypes: []string{"class_body"}},
-		"companion_object":      {kind: "", scope: true},
+		"package_header":     {kind: app.KindPackage, name: byType("identifier", "qualified_identifier"), body: "-"},
+		"class_declaration":  {kind: app.KindClass, scope: true, name: byType("type_identifier"), kindOf: kotlinKind, bodyTypes: []string{"class_body", "enum_class_body"}},
+		"object_declaration": {kind: app.KindClass, scope: true, name: byType("type_identifier"), bodyTypes: []string{"class_body"}},
+		"companion_object": {kind: app.KindClass, scope: true, bodyTypes: []string{"class_body"},
+			name: byType("type_identifier"), defaultName: "Companion"},
+		// Constructor parameters declared val or var are properties.
+		"class_parameter": {kind: app.KindField, body: "-", name: func(t *tree, n int32) int32 {
+			if t.child(n, "binding_pattern_kind") < 0 {
+				return -1
+			}
+			return t.child(n, "simple_identifier")
+		}},
 		"function_declaration":  {kind: app.KindFunction, function: true, name: byType("simple_identifier"), bodyTypes: []string{"function_body"}},
 		"secondary_constructor": {kind: ""},
 		"property_declaration": {kind: app.KindVariable, topOnly: true, body: "-", names: func(t *tree, n int32) []int32 {
@@ -154,27 +164,19 @@ var swift = &spec{
 	defs: map[string]def{
 		"class_declaration": {kind: app.KindClass, scope: true, name: func(t *tree, n int32) int32 {
 			return lastPart(t, t.field(n, "name"), "type_identifier", "simple_identifier")
-		}, kindOf: func(t *tree, n int32) string {
-			switch t.text(t.field(n, "declaration_kind")) {
-			case "struct":
-				return app.KindStruct
-			case "enum":
-				return app.KindEnum
-			case "extension":
-				return implKind
-			}
-			return app.KindClass
-		}},
+		}, kindOf: swiftKind},
 		"protocol_declaration":          {kind: app.KindInterface, scope: true},
 		"function_declaration":          {kind: app.KindFunction, function: true},
 		"protocol_function_declaration": {kind: app.KindMethod, body: "-"},
-		"init_declaration":              {kind: app.KindMethod, function: true, name: byType("init")},
-		"deinit_declaration":            {kind: app.KindMethod, function: true, name: byType("deinit")},
-		"subscript_declaration":         {kind: app.KindMethod, function: true, name: byType("subscript")},
+		"init_declaration":              {kind: app.KindMethod, function: true, name: none, defaultName: "init"},
+		"deinit_declaration":            {kind: app.KindMethod, function: true, name: none, defaultName: "deinit"},
+		"subscript_declaration":         {kind: app.KindMethod, function: true, name: none, defaultName: "subscript"},
 		"typealias_declaration":         {kind: app.KindType, body: "-"},
 		"associatedtype_declaration":    {kind: app.KindType, body: "-"},
 		"enum_entry":                    {kind: app.KindConstant, body: "-", names: swiftNames},
-		"property_declaration":          {kind: app.KindVariable, topOnly: true, body: "-", names: swiftNames},
+		// A computed property's getter is a function body: its locals are
+		// not reported.
+		"property_declaration": {kind: app.KindVariable, topOnly: true, function: true, body: "-", names: swiftNames},
 		"protocol_property_declaration": {kind: app.KindField, body: "-", names: swiftNames},
 	},
 }
@@ -238,24 +240,115 @@ func scalaPattern(t *tree, n int32) []int32 {
 var bash = &spec{
 	sep:      ".",
 	comments: set("comment"),
+	recover:  bashRecover,
 	defs: map[string]def{
 		"function_definition": {kind: app.KindFunction, function: true},
 	},
 }
 
+// luaFunctionValue finds "name" in "a.b.name = function() end" and
+// "{ name = function() end }".
+func luaFunctionValue(t *tree, n int32) int32 {
+	switch t.typ(n) {
+	case "assignment_statement":
+		vars, vals := t.child(n, "variable_list"), t.child(n, "expression_list")
+		if vars < 0 || vals < 0 || t.nodes[vars].first < 0 || t.typ(t.nodes[vals].first) != "function_definition" {
+			return -1
+		}
+		return lastPart(t, t.nodes[vars].first, "identifier")
+	case "field":
+		if t.typ(t.field(n, "value")) != "function_definition" {
+			return -1
+		}
+		if k := t.field(n, "name"); t.typ(k) == "identifier" {
+			return k
+		}
+	}
+	return -1
+}
+
 var lua = &spec{
 	sep:      ".",
 	comments: set("comment"),
+	wrappers: set("variable_declaration"),
 	defs: map[string]def{
+		"assignment_statement": {kind: app.KindFunction, name: luaFunctionValue, body: "-", container: luaContainer},
+		"field":                {kind: app.KindFunction, name: luaFunctionValue, body: "-"},
 		"function_declaration": {kind: app.KindFunction, function: true, name: func(t *tree, n int32) int32 {
 			return lastPart(t, t.field(n, "name"), "identifier")
-		}, container: func(t *tree, n int32) string {
-			nm := t.field(n, "name")
-			switch t.typ(nm) {
-			case "dot_index_expression", "method_index_expression":
-				return t.text(t.nodes[nm].first)
-			}
-			return ""
-		}},
+		}, container: func(t *tree, n int32) string { return luaTable(t, t.field(n, "name")) }},
 	},
+}
+
+// luaTable is "M" of "function M.f()" or "M.f = function".
+func luaTable(t *tree, nm int32) string {
+	switch t.typ(nm) {
+	case "dot_index_expression", "method_index_expression":
+		return t.text(t.nodes[nm].first)
+	}
+	return ""
+}
+
+func luaContainer(t *tree, n int32) string {
+	vars := t.child(n, "variable_list")
+	if vars < 0 {
+		return ""
+	}
+	return luaTable(t, t.nodes[vars].first)
+}
+
+// bashFunction matches a function header: "name() {", "function name {".
+var bashFunction = regexp.MustCompile(`^([ \t]*)(?:function[ \t]+([A-Za-z_][\w:.-]*)[ \t]*(?:\(\))?|([A-Za-z_][\w:.-]*)[ \t]*\(\))[ \t]*(?:\{|\(|$)`)
+
+// bashRecover finds function definitions that the grammar's error
+// recovery dropped: tree-sitter-bash gives up on some valid scripts (for
+// example "${1%/}"), leaving the rest of the file as loose words. Function
+// headers are regular enough to find line by line; the body ends at the
+// first line holding only "}" at the header's indentation.
+func bashRecover(x *extractor) {
+	found := map[int]bool{}
+	for _, s := range x.out {
+		found[s.Line] = true
+	}
+	lines := strings.Split(string(x.t.src), "\n")
+	for i, l := range lines {
+		m := bashFunction.FindStringSubmatch(l)
+		if m == nil || found[i+1] {
+			continue
+		}
+		name := m[2] + m[3]
+		end := i + 1
+		for j := i + 1; j < len(lines) && j < i+5000; j++ {
+			if strings.TrimRight(lines[j], " \t\r") == m[1]+"}" {
+				end = j + 1
+				break
+			}
+		}
+		x.out = append(x.out, app.Symbol{Name: name, Kind: app.KindFunction, Path: x.path, Line: i + 1, EndLine: end,
+			Language: x.lang, Signature: oneLine(strings.TrimRight(strings.TrimSpace(l), "{( "), 240)})
+	}
+	sort.SliceStable(x.out, func(i, j int) bool { return x.out[i].Line < x.out[j].Line })
+}
+
+// swiftKind reads the keyword of a class_declaration, which covers
+// classes, structs, enums, actors and extensions in tree-sitter-swift.
+func swiftKind(t *tree, n int32) string {
+	head := t.text(n)
+	if nm := t.field(n, "name"); nm >= 0 {
+		head = string(t.src[t.nodes[n].start:t.nodes[nm].start])
+	}
+	fields := strings.Fields(head)
+	for i := len(fields) - 1; i >= 0; i-- {
+		switch fields[i] {
+		case "struct":
+			return app.KindStruct
+		case "enum":
+			return app.KindEnum
+		case "extension":
+			return implKind
+		case "class", "actor":
+			return app.KindClass
+		}
+	}
+	return app.KindClass
 }

@@ -232,6 +232,8 @@ func decodeTree(raw []byte, n int, src []byte, g *grammar) (*tree, error) {
 		nd := &t.nodes[i]
 		if sym < len(g.symbols) {
 			nd.typ = g.symbols[sym]
+		} else if sym == 0xffff {
+			nd.typ = "ERROR"
 		}
 		if fld < len(g.fields) {
 			nd.field = g.fields[fld]

@@ -49,3 +49,6 @@ func lastPart(t *tree, n int32, types ...string) int32 {
 
 // self names a definition by its own text.
 func self(t *tree, n int32) int32 { return n }
+
+// none is the name finder of definitions named by a keyword (Swift's init).
+func none(t *tree, n int32) int32 { return -1 }

@@ -19,6 +19,8 @@ type spec struct {
 	pyDoc bool
 	// sep joins nested container names.
 	sep string
+	// recover adds definitions that error recovery lost, from the text.
+	recover func(x *extractor)
 }
 
 // def describes one kind of definition node.
@@ -45,6 +47,9 @@ type def struct {
 	// container overrides the container (e.g. Go-like receivers, C++
 	// "void A::f()" definitions).
 	container func(t *tree, n int32) string
+	// defaultName names a definition whose name node is absent (Kotlin's
+	// unnamed companion object is "Companion").
+	defaultName string
 	// skip drops a match (e.g. a Python assignment to an attribute).
 	skip func(t *tree, n int32) bool
 }
@@ -68,7 +73,7 @@ func (s scope) typeLike() bool {
 		return false
 	}
 	switch s.kinds[len(s.kinds)-1] {
-	case app.KindClass, app.KindStruct, app.KindInterface, app.KindEnum, app.KindType:
+	case app.KindClass, app.KindStruct, app.KindInterface, app.KindEnum, app.KindType, implKind:
 		return true
 	}
 	return false
@@ -89,6 +94,9 @@ const maxDepth = 1000
 func extractSymbols(t *tree, sp *spec, lang, path string) []app.Symbol {
 	x := &extractor{t: t, sp: sp, lang: lang, path: path}
 	x.walk(0, scope{}, 0)
+	if sp.recover != nil {
+		sp.recover(x)
+	}
 	return x.out
 }
 
@@ -139,9 +147,19 @@ func (x *extractor) visit(n int32, sc scope, depth int) {
 	}
 	first := ""
 	for _, nm := range names {
-		name := strings.TrimSpace(t.text(nm))
-		if nm < 0 || name == "" || kind == "" {
+		// PHP properties and Ruby attribute symbols are named without
+		// their sigil, as they are used ($this->name, obj.name).
+		// Swift, Kotlin and Scala quote keywords used as names in backticks.
+		name := strings.Trim(strings.TrimLeft(strings.TrimSpace(t.text(nm)), "$:"), "`")
+		if nm < 0 {
+			name = d.defaultName
+		}
+		if name == "" || kind == "" {
 			continue
+		}
+		if kind == implKind {
+			first = name
+			break
 		}
 		if first == "" {
 			first = name
@@ -163,8 +181,9 @@ func (x *extractor) visit(n int32, sc scope, depth int) {
 		x.walk(n, sc, depth)
 		return
 	}
-	if d.scope || d.function {
-		x.walk(n, sc.push(first, kind, d.function), depth)
+	function := d.function || kind == app.KindFunction || kind == app.KindMethod
+	if d.scope || function {
+		x.walk(n, sc.push(first, kind, function), depth)
 		return
 	}
 	x.walk(n, sc, depth)

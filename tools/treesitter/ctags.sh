@@ -15,7 +15,7 @@ for lang in "${!ctagsLang[@]}"; do
   for f in "$lang"/*; do
     case $f in *.ctags|*.expected) continue ;; esac
     (cd "$lang" && ctags --language-force="${ctagsLang[$lang]}" --output-format=json \
-      --fields=NnKsZ --extras=-F -o - "$(basename "$f")") \
+      --fields=NnKsZ -o - "$(basename "$f")") \
       | sed 's/"path": "[^"]*", //' >"$f.ctags"
   done
 done
