@@ -20,8 +20,8 @@ var rust = &spec{
 		"enum_item":               {kind: app.KindEnum, scope: true},
 		"trait_item":              {kind: app.KindInterface, scope: true},
 		"mod_item":                {kind: app.KindPackage, scope: true, skip: withoutBody},
-		"const_item":              {kind: app.KindConstant, body: "-"},
-		"static_item":             {kind: app.KindVariable, body: "-"},
+		"const_item":              {kind: app.KindConstant, body: "-", topOnly: true},
+		"static_item":             {kind: app.KindVariable, body: "-", topOnly: true},
 		"type_item":               {kind: app.KindType, body: "-"},
 		"associated_type":         {kind: app.KindType, body: "-"},
 		"macro_definition":        {kind: app.KindMacro, body: "-"},
@@ -176,7 +176,7 @@ var swift = &spec{
 		"enum_entry":                    {kind: app.KindConstant, body: "-", names: swiftNames},
 		// A computed property's getter is a function body: its locals are
 		// not reported.
-		"property_declaration": {kind: app.KindVariable, topOnly: true, function: true, body: "-", names: swiftNames},
+		"property_declaration":          {kind: app.KindVariable, topOnly: true, function: true, body: "-", names: swiftNames},
 		"protocol_property_declaration": {kind: app.KindField, body: "-", names: swiftNames},
 	},
 }
