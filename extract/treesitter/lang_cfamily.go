@@ -160,7 +160,7 @@ var java = &spec{
 		"compact_constructor_declaration":     {kind: app.KindMethod, function: true},
 		"annotation_type_element_declaration": {kind: app.KindMethod, body: "-"},
 		"enum_constant":                       {kind: app.KindConstant, body: "-"},
-		"field_declaration":                   {kind: app.KindField, names: javaDeclarators, body: "-"},
+		"field_declaration":                   {kind: app.KindField, names: javaDeclarators, body: "-", kindOf: javaConst},
 		"constant_declaration":                {kind: app.KindConstant, names: javaDeclarators, body: "-"},
 	},
 }
@@ -220,6 +220,15 @@ func csConst(t *tree, n int32) string {
 		if t.typ(c) == "modifier" && t.text(c) == "const" {
 			return app.KindConstant
 		}
+	}
+	return app.KindField
+}
+
+// javaConst: static final fields are constants.
+func javaConst(t *tree, n int32) string {
+	m := " " + t.text(t.child(n, "modifiers")) + " "
+	if strings.Contains(m, " static ") && strings.Contains(m, " final ") {
+		return app.KindConstant
 	}
 	return app.KindField
 }

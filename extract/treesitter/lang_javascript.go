@@ -31,8 +31,8 @@ var jsDefs = map[string]def{
 	"public_field_definition":        {kind: app.KindField, body: "-"},
 	"property_signature":             {kind: app.KindField, body: "-", skip: notInInterface},
 	// constructor(private x: T) declares a property.
-	"required_parameter":     {kind: app.KindField, body: "-", name: parameterProperty},
-	"optional_parameter":     {kind: app.KindField, body: "-", name: parameterProperty},
+	"required_parameter":     {kind: app.KindField, body: "-", name: parameterProperty, outer: true},
+	"optional_parameter":     {kind: app.KindField, body: "-", name: parameterProperty, outer: true},
 	"interface_declaration":  {kind: app.KindInterface, scope: true},
 	"type_alias_declaration": {kind: app.KindType, body: "value"},
 	"enum_declaration":       {kind: app.KindEnum, scope: true},
@@ -160,15 +160,4 @@ func overload(t *tree, n int32) bool {
 		return t.text(t.field(prev, "name")) == name
 	}
 	return false
-}
-
-// enclosingClass names the class of a constructor parameter property.
-func enclosingClass(t *tree, n int32) string {
-	for p := t.nodes[n].parent; p >= 0; p = t.nodes[p].parent {
-		switch t.typ(p) {
-		case "class_declaration", "abstract_class_declaration", "class":
-			return t.text(t.field(p, "name"))
-		}
-	}
-	return ""
 }

@@ -272,10 +272,15 @@ var lua = &spec{
 	comments: set("comment"),
 	wrappers: set("variable_declaration"),
 	defs: map[string]def{
-		"assignment_statement": {kind: app.KindFunction, name: luaFunctionValue, body: "-", container: luaContainer},
+		"assignment_statement": {kind: app.KindFunction, name: luaFunctionValue, body: "-", container: luaContainer, keepKind: true},
 		"field":                {kind: app.KindFunction, name: luaFunctionValue, body: "-"},
-		"function_declaration": {kind: app.KindFunction, function: true, name: func(t *tree, n int32) int32 {
+		"function_declaration": {kind: app.KindFunction, function: true, keepKind: true, name: func(t *tree, n int32) int32 {
 			return lastPart(t, t.field(n, "name"), "identifier")
+		}, kindOf: func(t *tree, n int32) string {
+			if t.typ(t.field(n, "name")) == "method_index_expression" {
+				return app.KindMethod // function M:f() takes self
+			}
+			return app.KindFunction
 		}, container: func(t *tree, n int32) string { return luaTable(t, t.field(n, "name")) }},
 	},
 }

@@ -50,6 +50,11 @@ type def struct {
 	// defaultName names a definition whose name node is absent (Kotlin's
 	// unnamed companion object is "Companion").
 	defaultName string
+	// outer: the container is the scope around the enclosing function
+	// (TypeScript constructor parameter properties belong to the class).
+	outer bool
+	// keepKind: a container override does not make a function a method.
+	keepKind bool
 	// skip drops a match (e.g. a Python assignment to an attribute).
 	skip func(t *tree, n int32) bool
 }
@@ -116,13 +121,13 @@ func (x *extractor) visit(n int32, sc scope, depth int) {
 		x.walk(n, sc, depth)
 		return
 	}
-	var names []int32
+	var nodes []int32
 	if d.names != nil {
-		names = d.names(t, n)
+		nodes = d.names(t, n)
 	} else if d.name != nil {
-		names = []int32{d.name(t, n)}
+		nodes = []int32{d.name(t, n)}
 	} else {
-		names = []int32{t.field(n, "name")}
+		nodes = []int32{t.field(n, "name")}
 	}
 	kind := d.kind
 	if d.kindOf != nil {
@@ -136,17 +141,21 @@ func (x *extractor) visit(n int32, sc scope, depth int) {
 			kind = app.KindField
 		}
 	}
-	container := strings.Join(sc.names, x.sp.sep)
+	names := sc.names
+	if d.outer && len(names) > 0 {
+		names = names[:len(names)-1]
+	}
+	container := strings.Join(names, x.sp.sep)
 	if d.container != nil {
 		if c := d.container(t, n); c != "" {
 			container = c
-			if kind == app.KindFunction {
+			if kind == app.KindFunction && !d.keepKind {
 				kind = app.KindMethod
 			}
 		}
 	}
 	first := ""
-	for _, nm := range names {
+	for _, nm := range nodes {
 		// PHP properties and Ruby attribute symbols are named without
 		// their sigil, as they are used ($this->name, obj.name).
 		// Swift, Kotlin and Scala quote keywords used as names in backticks.

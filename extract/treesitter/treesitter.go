@@ -165,7 +165,7 @@ func (p *Parser) Symbols(ctx context.Context, lang, path string, src []byte) ([]
 func trimDoc(lines []string) string {
 	var out []string
 	for _, l := range lines {
-		for _, s := range strings.Split(l, "\n") {
+		for _, s := range strings.Split(strings.TrimRight(l, "\r\n"), "\n") {
 			s = strings.TrimSpace(s)
 			for _, p := range []string{"/**", "/*!", "/*", "*/", "///", "//!", "//", "--[[", "]]", "---", "--", "#", "*"} {
 				if strings.HasPrefix(s, p) {
