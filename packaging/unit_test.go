@@ -52,6 +52,9 @@ func TestUnitHardening(t *testing.T) {
 		"Type":                    "notify",
 		"NotifyAccess":            "main",
 		"ExecStart":               "/usr/bin/optiq serve --config /etc/optiq/optiq.toml",
+		// /bin/kill is procps, which minimal systems lack; the shell's
+		// builtin is always there.
+		"ExecReload":              `/bin/sh -c 'kill -HUP "$MAINPID"'`,
 		"Restart":                 "on-failure",
 		"WatchdogSec":             "30s",
 		"User":                    "optiq",
@@ -67,6 +70,8 @@ func TestUnitHardening(t *testing.T) {
 		"ProtectHome":             "yes",
 		"PrivateTmp":              "yes",
 		"PrivateDevices":          "yes",
+		"PrivateUsers":            "yes",
+		"PrivateMounts":           "yes",
 		"ProtectKernelTunables":   "yes",
 		"ProtectKernelModules":    "yes",
 		"ProtectKernelLogs":       "yes",

@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"debug/elf"
 	"errors"
 	"flag"
 	"fmt"
@@ -78,6 +79,11 @@ func run(ctx context.Context, args []string) error {
 			return fmt.Errorf("architecture %q: want amd64 or arm64", arch)
 		}
 		bin := *binary
+		if bin != "" {
+			if err := checkBinary(bin, goarch); err != nil {
+				return err
+			}
+		}
 		if bin == "" {
 			bin = filepath.Join(tmp, "optiq-"+arch)
 			if err := build(ctx, root, goarch, *version, bin); err != nil {
@@ -111,6 +117,21 @@ func build(ctx context.Context, root, goarch, version, out string) error {
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("go build for linux/%s: %w", goarch, err)
+	}
+	return nil
+}
+
+// checkBinary refuses to package a file that is not a linux binary for the
+// architecture, so that an amd64 binary never ships in an arm64 package.
+func checkBinary(path, goarch string) error {
+	f, err := elf.Open(path)
+	if err != nil {
+		return fmt.Errorf("--binary %s: %w", path, err)
+	}
+	defer f.Close()
+	want := map[string]elf.Machine{"amd64": elf.EM_X86_64, "arm64": elf.EM_AARCH64}[goarch]
+	if f.Machine != want {
+		return fmt.Errorf("--binary %s is built for %v, not %s", path, f.Machine, goarch)
 	}
 	return nil
 }
