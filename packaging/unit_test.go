@@ -49,9 +49,9 @@ func TestUnitHardening(t *testing.T) {
 	}
 	// Directive -> the value it must have (its last assignment).
 	want := map[string]string{
-		"Type":                    "notify",
-		"NotifyAccess":            "main",
-		"ExecStart":               "/usr/bin/optiq serve --config /etc/optiq/optiq.toml",
+		"Type":         "notify",
+		"NotifyAccess": "main",
+		"ExecStart":    "/usr/bin/optiq serve --config /etc/optiq/optiq.toml",
 		// /bin/kill is procps, which minimal systems lack; the shell's
 		// builtin is always there.
 		"ExecReload":              `/bin/sh -c 'kill -HUP "$MAINPID"'`,
