@@ -58,7 +58,7 @@ func corpus(b *testing.B, n int) *benchCorpus {
 	if c := benchCorpora[n]; c != nil {
 		return c
 	}
-	const nq = 200
+	const nq = 100
 	qrng := rand.New(rand.NewPCG(7, 7))
 	base := map[int]int{} // vector index → query index
 	for len(base) < nq {
@@ -146,10 +146,16 @@ func BenchmarkSearch100k(b *testing.B) { benchSearch(b, 100_000) }
 // BenchmarkSearch1M: k=10 over 1,000,000 vectors of 256 dimensions.
 func BenchmarkSearch1M(b *testing.B) { benchSearch(b, 1_000_000) }
 
+// BenchmarkPersist100k writes and reads back the 100k-vector index file.
+func BenchmarkPersist100k(b *testing.B) { benchPersist(b, 100_000) }
+
 // BenchmarkPersist1M writes and reads back the 1M-vector index file.
-func BenchmarkPersist1M(b *testing.B) {
-	c := corpus(b, 1_000_000)
+func BenchmarkPersist1M(b *testing.B) { benchPersist(b, 1_000_000) }
+
+func benchPersist(b *testing.B, n int) {
+	c := corpus(b, n)
 	var buf bytes.Buffer
+	c.ix.WriteTo(&buf) // size the buffer: time encoding, not buffer growth
 	b.ResetTimer()
 	var wr, rd time.Duration
 	for range b.N {

@@ -77,11 +77,17 @@ func (ix *Index) WriteTo(w io.Writer) (int64, error) {
 			}
 			buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(f))
 		}
-		for _, c := range p.codes {
+		for codes := p.codes; len(codes) > 0; {
 			if len(buf) == chunk {
 				flush()
 			}
-			buf = append(buf, byte(c))
+			m := min(len(codes), chunk-len(buf))
+			at := len(buf)
+			buf = buf[:at+m]
+			for i, c := range codes[:m] {
+				buf[at+i] = byte(c)
+			}
+			codes = codes[m:]
 		}
 		for _, s := range p.signs {
 			if len(buf)+8 > chunk {
@@ -199,11 +205,23 @@ func ReadFrom(r io.Reader) (*Index, error) {
 			return nil, corrupt("bad partition size")
 		}
 		prev = key
-		p := &partition{}
-		// Each table is read in chunks and grown as it arrives.
+		// Tables are read in chunks and grown as data arrives, from a
+		// first allocation of at most 64 MB, so a damaged count cannot
+		// allocate much more than the file holds.
+		first := min(int(n), (64<<20)/(dims+8*ix.words+12))
+		p := &partition{
+			ids:   make([]int64, 0, first),
+			inorm: make([]float32, 0, first),
+			codes: make([]int8, 0, first*dims),
+			signs: make([]uint64, 0, first*ix.words),
+		}
 		for rem := int(n); rem > 0 && d.err == nil; {
 			m := min(rem, chunk/8)
 			b := d.read(m * 8)
+			if b == nil {
+				break
+			}
+			p.ids = slices.Grow(p.ids, m)
 			for i := range m {
 				p.ids = append(p.ids, int64(binary.LittleEndian.Uint64(b[i*8:])))
 			}
@@ -212,6 +230,10 @@ func ReadFrom(r io.Reader) (*Index, error) {
 		for rem := int(n); rem > 0 && d.err == nil; {
 			m := min(rem, chunk/4)
 			b := d.read(m * 4)
+			if b == nil {
+				break
+			}
+			p.inorm = slices.Grow(p.inorm, m)
 			for i := range m {
 				f := math.Float32frombits(binary.LittleEndian.Uint32(b[i*4:]))
 				if !(f > 0) || math.IsInf(float64(f), 0) {
@@ -223,14 +245,25 @@ func ReadFrom(r io.Reader) (*Index, error) {
 		}
 		for rem := int(n) * dims; rem > 0 && d.err == nil; {
 			m := min(rem, chunk)
-			for _, c := range d.read(m) {
-				p.codes = append(p.codes, int8(c))
+			b := d.read(m)
+			if b == nil {
+				break
+			}
+			at := len(p.codes)
+			p.codes = slices.Grow(p.codes, m)[:at+m]
+			dst := p.codes[at:]
+			for i, c := range b {
+				dst[i] = int8(c)
 			}
 			rem -= m
 		}
 		for rem := int(n) * ix.words; rem > 0 && d.err == nil; {
 			m := min(rem, chunk/8)
 			b := d.read(m * 8)
+			if b == nil {
+				break
+			}
+			p.signs = slices.Grow(p.signs, m)
 			for i := range m {
 				p.signs = append(p.signs, binary.LittleEndian.Uint64(b[i*8:]))
 			}
