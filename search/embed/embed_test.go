@@ -333,3 +333,33 @@ func FuzzUnmarshalBinary(f *testing.F) {
 		m.Embed("open file")
 	})
 }
+
+// TestTrainDegenerateCorpora checks that corpora with almost nothing to
+// learn train without panicking and embed to unit or zero vectors.
+func TestTrainDegenerateCorpora(t *testing.T) {
+	for _, docs := range [][]string{
+		{"alpha beta"},
+		{"alpha", "beta", "gamma"}, // no pairs at all
+		{"alpha beta", "alpha beta", "alpha beta"},
+		{strings.Repeat("alpha beta gamma delta ", 200)},
+	} {
+		tr := embed.NewTrainer(embed.Options{MinCount: 1, Dims: 16})
+		for _, d := range docs {
+			tr.Add(d)
+		}
+		m, err := tr.Train(context.Background())
+		if err != nil {
+			if errors.Is(err, embed.ErrEmptyCorpus) {
+				continue
+			}
+			t.Fatalf("%q: %v", docs, err)
+		}
+		v, ok := m.Vector("alpha beta")
+		if n := cos(v, v); ok && math.Abs(n-1) > 1e-5 || !ok && n != 0 || len(v) != 16 {
+			t.Errorf("%q: ok=%v |v|²=%v len %d", docs, ok, n, len(v))
+		}
+		if _, err := m.MarshalBinary(); err != nil {
+			t.Error(err)
+		}
+	}
+}

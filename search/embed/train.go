@@ -192,6 +192,9 @@ func (t *Trainer) Train(ctx context.Context) (*Model, error) {
 	}
 
 	ppmi := cooccurrencePPMI(stream, V, o)
+	if ppmi.rowPtr[V] == 0 { // no token pair co-occurs more than chance
+		return nil, ErrEmptyCorpus
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
