@@ -29,7 +29,10 @@ trap 'echo "packaging check FAILED: line $LINENO: $BASH_COMMAND" >&2' ERR
 work=$(mktemp -d /tmp/optiq-pkgcheck.XXXXXX)
 nspid=
 cleanup() {
-	if [ -n "$nspid" ]; then kill "$nspid" 2>/dev/null || true; fi
+	if [ -n "$nspid" ]; then
+		kill "$nspid" 2>/dev/null || true
+		wait "$nspid" 2>/dev/null || true
+	fi
 	# Mounts live in the install test's own mount namespace and are gone
 	# with it; --one-file-system guards against anything left mounted.
 	rm -rf --one-file-system "$work"
@@ -45,6 +48,7 @@ command -v curl >/dev/null || need+=(curl)
 command -v openssl >/dev/null || need+=(openssl)
 command -v ip >/dev/null || need+=(iproute2)
 command -v unshare >/dev/null || need+=(util-linux)
+command -v systemd-nspawn >/dev/null || need+=(systemd-container)
 if [ ${#need[@]} -gt 0 ]; then
 	echo "installing ${need[*]}"
 	export DEBIAN_FRONTEND=noninteractive
@@ -96,12 +100,15 @@ if [ -z "$mirror" ]; then
 	mirror="${mirror:-http://deb.debian.org/debian}"
 fi
 cache="${OPTIQ_PKG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/optiq-packaging}"
-base="$cache/$suite-minbase"
+# A minimal system plus systemd, so that the same root serves the chroot
+# test and, booted in a container, the systemd test.
+base="$cache/$suite-systemd"
 if [ ! -f "$base/.complete" ]; then
-	echo "creating the base root $base from $mirror $suite (once; about 2 minutes)"
+	echo "creating the base root $base from $mirror $suite (once; about 3 minutes)"
 	mkdir -p "$cache"
 	rm -rf --one-file-system "$base.tmp"
-	timeout 900 debootstrap --variant=minbase --include=adduser "$suite" "$base.tmp" "$mirror" >"$work/debootstrap.log" 2>&1 ||
+	timeout 900 debootstrap --variant=minbase --include=adduser,systemd,systemd-sysv,dbus,curl,openssl \
+		"$suite" "$base.tmp" "$mirror" >"$work/debootstrap.log" 2>&1 ||
 		{ tail -20 "$work/debootstrap.log"; fail "debootstrap $suite from $mirror"; }
 	rm -rf "$base.tmp/var/cache/apt/archives/"*.deb
 	touch "$base.tmp/.complete"
@@ -217,4 +224,107 @@ EOF
 unshare --net --mount --pid --fork timeout 180 bash "$work/install-test.sh" "$root" "$(basename "$deb1")" "$(basename "$deb2")" ||
 	fail "install test"
 
-step "done: lintian clean of errors, $(grep -o 'exposure level for optiq.service: [0-9.]*' <<<"$sec"), install test passed"
+step "systemd test: boot a clean root in a container, install and run the unit"
+# The root boots under systemd-nspawn with loopback only; commands run inside
+# with nsenter. This is the unit exactly as shipped: Type=notify, watchdog,
+# the sandbox, LoadCredential, StateDirectory.
+sroot="$work/sroot"
+machine="optiq-check-$$"
+cp -a "$base" "$sroot"
+cp "$deb1" "$deb2" "$sroot/var/tmp/"
+timeout 300 systemd-nspawn -q -D "$sroot" --boot --private-network --register=no --keep-unit \
+	--machine="$machine" >"$work/nspawn.log" 2>&1 &
+nspid=$!
+leader=
+for _ in $(seq 1 100); do
+	n=$(pgrep -P "$nspid" -x systemd-nspawn || true)
+	[ -n "$n" ] && leader=$(pgrep -P "$n" -x systemd || true)
+	[ -n "$leader" ] && break
+	kill -0 "$nspid" 2>/dev/null || break
+	sleep 0.2
+done
+[ -n "$leader" ] || { cat "$work/nspawn.log"; fail "the container did not boot"; }
+in_ct() { nsenter -t "$leader" -m -u -i -n -p -r -w "$@"; }
+state=
+for _ in $(seq 1 120); do
+	state=$(in_ct systemctl is-system-running 2>/dev/null || true)
+	case "$state" in running | degraded) break ;; esac
+	sleep 0.5
+done
+case "$state" in running | degraded) echo "container booted: $state" ;; *) cat "$work/nspawn.log"; fail "container did not finish booting ($state)" ;; esac
+ok() { echo "  ok: $*"; }
+show() { in_ct systemctl show optiq -P "$1"; }
+
+echo "-- dpkg -i $(basename "$deb1") (systemd running: postinst enables and starts the service)"
+in_ct dpkg -i "/var/tmp/$(basename "$deb1")"
+t0=$SECONDS
+[ "$(in_ct systemctl is-active optiq)" = active ] || { in_ct journalctl -u optiq --no-pager | tail -20; fail "optiq.service is not active"; }
+[ "$(in_ct systemctl is-enabled optiq)" = enabled ] || fail "optiq.service is not enabled"
+in_ct journalctl -u optiq -o cat | grep -q '"notified systemd: ready"' || fail "no READY=1 in the journal"
+ok "active and enabled; Type=$(show Type) reached READY; watchdog $(show WatchdogUSec); User=$(show User)"
+body=$(in_ct curl -sfk --retry 5 --retry-connrefused --max-time 5 https://127.0.0.1:8443/healthz) || fail "/healthz under systemd"
+ok "GET https://127.0.0.1:8443/healthz -> $body"
+live=$(in_ct systemd-analyze security optiq.service --no-pager 2>&1 | grep 'Overall exposure' || true)
+ok "live ${live#→ }"
+in_ct journalctl -u optiq -o cat | grep -q 'created a new master key' && fail "the server made its own master key instead of using the credential"
+ok "master key read from the credential $(in_ct stat -c '%U %a' /run/credentials/optiq.service/master.key)"
+fp=$(in_ct journalctl -u optiq -o cat | grep -o '"fingerprint":"SHA256:[0-9a-f]*"' | head -n1 | cut -d'"' -f4)
+ok "journalctl -u optiq shows the fingerprint $fp"
+
+echo "-- first admin with the command in docs/install.md, then sign in"
+printf 'correct horse battery staple\n' | in_ct systemd-run --quiet --pipe --wait --collect \
+	-p User=optiq -p Group=optiq -p UMask=0077 -p LoadCredential=master.key:/etc/optiq/master.key \
+	/usr/bin/optiq admin create-user --config /etc/optiq/optiq.toml --email admin@example.com --role admin --password-stdin
+printf 'correct horse battery staple\n' | in_ct env -i HOME=/root PATH=/usr/bin:/bin optiq login https://127.0.0.1:8443 \
+	--email admin@example.com --password-stdin --fingerprint "$fp"
+ok "admin created through systemd-run with the credential, signed in with the pinned fingerprint"
+
+echo "-- reload, crash, watchdog"
+in_ct systemctl reload optiq
+in_ct journalctl -u optiq -o cat | grep -q '"TLS certificate reloaded"' || fail "reload did not reload the certificate"
+ok "systemctl reload optiq: certificate reloaded, same process"
+pid=$(show MainPID)
+in_ct sh -c "kill -KILL $pid"
+for _ in $(seq 1 50); do
+	p=$(show MainPID); [ "$p" != 0 ] && [ "$p" != "$pid" ] && [ "$(in_ct systemctl is-active optiq)" = active ] && break
+	sleep 0.3
+done
+[ "$(show NRestarts)" = 1 ] && [ "$(in_ct systemctl is-active optiq)" = active ] || fail "not restarted after a crash (NRestarts=$(show NRestarts))"
+ok "killed with SIGKILL: restarted by Restart=on-failure (NRestarts=1)"
+pid=$(show MainPID)
+wait_s=$((40 - (SECONDS - t0))); [ $wait_s -lt 35 ] && wait_s=35
+echo "  waiting ${wait_s}s, longer than WatchdogSec=30s"
+sleep "$wait_s"
+[ "$(show MainPID)" = "$pid" ] && [ "$(show NRestarts)" = 1 ] || fail "the watchdog restarted the server (pings missing?)"
+ok "alive after ${wait_s}s with WatchdogSec=30s: the server pings the watchdog"
+
+echo "-- upgrade to $(basename "$deb2") while running"
+key=$(in_ct sha256sum /etc/optiq/master.key)
+in_ct dpkg -i "/var/tmp/$(basename "$deb2")"
+[ "$(in_ct sha256sum /etc/optiq/master.key)" = "$key" ] || fail "upgrade replaced the master key"
+[ "$(show MainPID)" != "$pid" ] && [ "$(in_ct systemctl is-active optiq)" = active ] || fail "upgrade did not restart the service"
+in_ct curl -sfk --retry 5 --retry-connrefused --max-time 5 https://127.0.0.1:8443/healthz >/dev/null || fail "/healthz after upgrade"
+printf 'correct horse battery staple\n' | in_ct env -i HOME=/root PATH=/usr/bin:/bin optiq login https://127.0.0.1:8443 \
+	--email admin@example.com --password-stdin --fingerprint "$fp" >/dev/null || fail "sign-in after upgrade"
+ok "upgrade restarted the service; master key, certificate and accounts kept"
+
+echo "-- stop, remove, purge"
+in_ct systemctl stop optiq
+[ "$(show Result)" = success ] && [ "$(show ExecMainStatus)" = 0 ] || fail "stop: Result=$(show Result) status=$(show ExecMainStatus)"
+ok "systemctl stop: exit 0"
+in_ct systemctl start optiq
+in_ct dpkg -r optiq >/dev/null
+[ "$(in_ct systemctl is-active optiq || true)" != active ] || fail "dpkg -r left the service running"
+in_ct test -f /var/lib/optiq/control.db || fail "dpkg -r deleted the data"
+ok "dpkg -r stopped the service and kept the data"
+in_ct dpkg -P optiq >/dev/null 2>&1
+! in_ct test -e /var/lib/optiq && ! in_ct test -e /etc/optiq && ! in_ct getent passwd optiq >/dev/null || fail "purge left data, config or user"
+ok "dpkg -P removed the data, /etc/optiq and the user"
+in_ct systemctl poweroff >/dev/null 2>&1 || true
+for _ in $(seq 1 50); do kill -0 "$nspid" 2>/dev/null || break; sleep 0.2; done
+kill "$nspid" 2>/dev/null || true
+wait "$nspid" 2>/dev/null || true
+nspid=
+rmdir "/run/systemd/nspawn/propagate/$machine" 2>/dev/null || true
+
+step "done: lintian clean of errors, $(grep -o 'exposure level for optiq.service: [0-9.]*' <<<"$sec"), install and systemd tests passed"
