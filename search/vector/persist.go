@@ -8,6 +8,7 @@ import (
 	"hash"
 	"hash/crc32"
 	"io"
+	"io/fs"
 	"math"
 	"slices"
 )
@@ -169,6 +170,15 @@ func (d *decoder) u64() uint64 {
 // is reported as ErrCorrupt. Memory is allocated as data arrives, so a
 // damaged length cannot make it allocate more than the file holds.
 func ReadFrom(r io.Reader) (*Index, error) {
+	size := int64(-1) // an upper bound on the input's length, when known
+	switch v := r.(type) {
+	case interface{ Len() int }: // bytes.Reader, bytes.Buffer, strings.Reader
+		size = int64(v.Len())
+	case interface{ Stat() (fs.FileInfo, error) }: // os.File
+		if fi, err := v.Stat(); err == nil && fi.Mode().IsRegular() {
+			size = fi.Size()
+		}
+	}
 	d := &decoder{r: bufio.NewReaderSize(r, chunk), crc: crc32.New(castagnoli)}
 	corrupt := func(why string) error { return fmt.Errorf("%w: %s", ErrCorrupt, why) }
 	if b := d.read(len(fileMagic)); d.err == nil && string(b) != fileMagic {
@@ -205,10 +215,16 @@ func ReadFrom(r io.Reader) (*Index, error) {
 			return nil, corrupt("bad partition size")
 		}
 		prev = key
-		// Tables are read in chunks and grown as data arrives, from a
-		// first allocation of at most 64 MB, so a damaged count cannot
-		// allocate much more than the file holds.
-		first := min(int(n), (64<<20)/(dims+8*ix.words+12))
+		// Tables are read in chunks. They are allocated whole when the
+		// input's size is known and holds them; otherwise they grow as
+		// data arrives from a first allocation of at most 64 MB. Either
+		// way a damaged count cannot allocate much more than the file
+		// holds.
+		perVec := int64(dims + 8*ix.words + 12)
+		first := min(int(n), (64<<20)/int(perVec))
+		if size >= 0 && int64(n) <= size/perVec {
+			first = int(n)
+		}
 		p := &partition{
 			ids:   make([]int64, 0, first),
 			inorm: make([]float32, 0, first),

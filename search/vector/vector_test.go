@@ -3,6 +3,9 @@ package vector_test
 import (
 	"bytes"
 	"errors"
+	"io"
+	"os"
+	"path/filepath"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -258,6 +261,25 @@ func TestPersistRoundTripAndCorruption(t *testing.T) {
 			if a, b := ix.Search(part, q, 10), ix2.Search(part, q, 10); !slices.Equal(a, b) {
 				t.Fatalf("search differs after the round trip:\n%v\n%v", a, b)
 			}
+		}
+	}
+	// From a file (size known) and from a plain stream (size unknown).
+	path := filepath.Join(t.TempDir(), "vectors.idx")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, r := range []io.Reader{f, struct{ io.Reader }{bytes.NewReader(data)}} {
+		ix3, err := vector.ReadFrom(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a, b := ix.Search("r2", vecs[1], 10), ix3.Search("r2", vecs[1], 10); !slices.Equal(a, b) {
+			t.Fatalf("search differs after reading %T", r)
 		}
 	}
 	var again bytes.Buffer
