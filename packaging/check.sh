@@ -56,7 +56,8 @@ if [ ${#need[@]} -gt 0 ]; then
 	timeout 600 apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
-step "go test (packaging module)"
+step "go vet and go test (packaging module)"
+timeout 300 go vet ./...
 timeout 300 go test ./...
 
 step "build the amd64 package"
