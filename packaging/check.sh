@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Checks the Debian package the way an admin will meet it:
-#   1. the packaging tests (go test in this module),
+#   1. go vet and the packaging tests (this module),
 #   2. builds the amd64 .deb (mkdeb),
 #   3. lintian: fails on any error, prints warnings,
 #   4. systemd-analyze security on the unit: prints the exposure, fails above 2.0,
@@ -8,7 +8,11 @@
 #      it, starts the packaged binary with the packaged config as the packaged
 #      user, the way the unit does, checks /healthz over TLS on loopback,
 #      creates the first admin and signs in, stops it with SIGTERM, then
-#      removes and purges the package and checks what is left.
+#      removes and purges the package and checks what is left,
+#   6. boots the same root under systemd-nspawn (loopback only) and checks the
+#      unit as shipped: install starts it, READY, the credential, the first
+#      admin, reload, restart after a crash, the watchdog, an upgrade, stop,
+#      remove and purge.
 # Runs as root (apt, debootstrap, chroot); installs its own apt dependencies.
 # The server runs in its own network namespace, so port 8443 on this machine
 # is never touched. Everything it creates goes away on exit, except the cached
