@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"time"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -41,6 +42,7 @@ type grammar struct {
 }
 
 type instance struct {
+	flag    uint32 // address of glue.c's cancel flag
 	mod     api.Module
 	mem     api.Memory
 	buffer  api.Function
@@ -111,6 +113,12 @@ func (g *grammar) instantiate(ctx context.Context, rt wazero.Runtime) (*instance
 		mod.Close(ctx)
 		return nil, fmt.Errorf("treesitter: init %s grammar: %v (%v)", g.name, err, res)
 	}
+	res, err = mod.ExportedFunction("optiq_cancel_flag").Call(ctx)
+	if err != nil {
+		mod.Close(ctx)
+		return nil, fmt.Errorf("treesitter: init %s grammar: %w", g.name, err)
+	}
+	inst.flag = uint32(res[0])
 	return inst, nil
 }
 
@@ -188,6 +196,62 @@ func (g *grammar) drop(ctx context.Context, inst *instance) {
 
 var errParse = errors.New("parser failed")
 
+// stuckGrace is how long a cancelled parse may take to notice the flag
+// before its instance is abandoned.
+const stuckGrace = 2 * time.Second
+
+// run parses src with inst and puts the instance back in the pool. The
+// parse stops when timeout passes or ctx ends: the flag tree-sitter polls
+// is raised and the parse returns early. A grammar's scanner stuck in a
+// loop never polls it; that instance is then abandoned (closed when, if
+// ever, it returns) so the caller gets its error and the pool a new slot.
+func (g *grammar) run(ctx context.Context, inst *instance, src []byte, timeout time.Duration) (*tree, error) {
+	type result struct {
+		t   *tree
+		err error
+	}
+	inst.mem.WriteUint32Le(inst.flag, 0)
+	done := make(chan result, 1)
+	go func() {
+		t, err := inst.parseTree(context.Background(), src, g)
+		done <- result{t, err}
+	}()
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	var stopped error
+	select {
+	case r := <-done:
+		if r.err != nil {
+			g.drop(ctx, inst) // a trap leaves the instance in an unknown state
+			return nil, r.err
+		}
+		g.put(inst)
+		return r.t, nil
+	case <-timer.C:
+		stopped = fmt.Errorf("parse timed out after %v", timeout)
+	case <-ctx.Done():
+		stopped = ctx.Err()
+	}
+	inst.mem.WriteUint32Le(inst.flag, 1)
+	select {
+	case r := <-done:
+		if r.err != nil && !errors.Is(r.err, errCancelled) {
+			g.drop(ctx, inst)
+		} else {
+			g.put(inst)
+		}
+	case <-time.After(stuckGrace):
+		<-g.slot
+		go func() {
+			<-done
+			inst.mod.Close(context.Background())
+		}()
+	}
+	return nil, stopped
+}
+
+var errCancelled = errors.New("parse cancelled")
+
 // parse runs the grammar over src and returns the named nodes in pre-order.
 // ctx bounds the time: when it ends, the running module is closed.
 func (inst *instance) parseTree(ctx context.Context, src []byte, g *grammar) (*tree, error) {
@@ -207,6 +271,9 @@ func (inst *instance) parseTree(ctx context.Context, src []byte, g *grammar) (*t
 		return nil, err
 	}
 	n := int32(res[0])
+	if n == -1 {
+		return nil, errCancelled
+	}
 	if n < 0 {
 		return nil, fmt.Errorf("%w: code %d", errParse, n)
 	}
@@ -265,4 +332,24 @@ func decodeTree(raw []byte, n int, src []byte, g *grammar) (*tree, error) {
 		return nil, fmt.Errorf("%w: empty tree", errParse)
 	}
 	return t, nil
+}
+
+// instantiateHost provides the few WASI functions the grammars' libc
+// imports (clock, and stdio that tree-sitter only uses for debug output):
+// a clock that stands still, and no files. Grammars get no file system,
+// environment or real time, so their output depends on the input alone.
+func instantiateHost(ctx context.Context, rt wazero.Runtime) error {
+	const errnoBadf = 8
+	_, err := rt.NewHostModuleBuilder("wasi_snapshot_preview1").
+		NewFunctionBuilder().WithFunc(func(ctx context.Context, m api.Module, id uint32, precision uint64, out uint32) uint32 {
+		m.Memory().WriteUint64Le(out, 0)
+		return 0
+	}).Export("clock_time_get").
+		NewFunctionBuilder().WithFunc(func(fd uint32) uint32 { return errnoBadf }).Export("fd_close").
+		NewFunctionBuilder().WithFunc(func(fd uint32, offset int64, whence uint32, out uint32) uint32 {
+		return errnoBadf
+	}).Export("fd_seek").
+		NewFunctionBuilder().WithFunc(func(fd, iovs, iovsLen, out uint32) uint32 { return errnoBadf }).Export("fd_write").
+		Instantiate(ctx)
+	return err
 }

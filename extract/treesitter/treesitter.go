@@ -20,7 +20,6 @@ import (
 	"time"
 
 	"github.com/tetratelabs/wazero"
-	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
 	"github.com/optiq/optiq/app"
 )
@@ -73,8 +72,10 @@ func New(ctx context.Context, opts Options) (*Parser, error) {
 	if opts.MemoryLimit <= 0 {
 		opts.MemoryLimit = 512 << 20
 	}
+	// Interruption is cooperative (see instance.run): wazero's
+	// WithCloseOnContextDone checks at every call and loop and makes
+	// parsing four times slower.
 	cfg := wazero.NewRuntimeConfig().
-		WithCloseOnContextDone(true).
 		WithMemoryLimitPages(uint32(opts.MemoryLimit / 65536))
 	p := &Parser{opts: opts, grammars: map[string]*grammar{}}
 	if opts.CacheDir != "" {
@@ -86,11 +87,9 @@ func New(ctx context.Context, opts Options) (*Parser, error) {
 		cfg = cfg.WithCompilationCache(cache)
 	}
 	p.rt = wazero.NewRuntimeWithConfig(ctx, cfg)
-	// The runtime's libc imports WASI for its (unused) stdio and clock; no
-	// file system, arguments or environment are given to it.
-	if _, err := wasi_snapshot_preview1.Instantiate(ctx, p.rt); err != nil {
+	if err := instantiateHost(ctx, p.rt); err != nil {
 		p.rt.Close(ctx)
-		return nil, fmt.Errorf("treesitter: wasi: %w", err)
+		return nil, fmt.Errorf("treesitter: host functions: %w", err)
 	}
 	for _, lang := range Languages() {
 		p.grammars[lang] = &grammar{
@@ -147,17 +146,10 @@ func (p *Parser) Symbols(ctx context.Context, lang, path string, src []byte) ([]
 	if err != nil {
 		return nil, fmt.Errorf("treesitter: %s: %w", path, err)
 	}
-	pctx, cancel := context.WithTimeout(ctx, p.opts.Timeout)
-	t, err := inst.parseTree(pctx, src, g)
-	cancel()
+	t, err := g.run(ctx, inst, src, p.opts.Timeout)
 	if err != nil {
-		g.drop(ctx, inst)
-		if pctx.Err() != nil && ctx.Err() == nil {
-			return nil, fmt.Errorf("treesitter: %s: parse timed out after %v", path, p.opts.Timeout)
-		}
 		return nil, fmt.Errorf("treesitter: %s: %w", path, err)
 	}
-	g.put(inst)
 	return extractSymbols(t, sp, lang, path), nil
 }
 

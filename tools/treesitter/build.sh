@@ -8,8 +8,10 @@ cd "$(dirname "$0")"
 here=$(pwd)
 out=${OUT:-$here/../../extract/treesitter/wasm}
 
-for tool in clang wasm-ld gzip npm; do
-  command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install -y clang lld wasi-libc libclang-rt-14-dev-wasm32 npm" >&2; exit 1; }
+# clang runs binaryen's wasm-opt after linking when it finds it, so the
+# output depends on it being installed: require it.
+for tool in clang wasm-ld wasm-opt gzip npm; do
+  command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install -y clang lld wasi-libc libclang-rt-14-dev-wasm32 binaryen npm" >&2; exit 1; }
 done
 
 [ -d node_modules ] && [ "${SKIP_NPM:-}" = 1 ] || npm ci --ignore-scripts --no-audit --no-fund

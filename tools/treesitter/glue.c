@@ -27,7 +27,29 @@ typedef struct {
 
 static TSParser *parser;
 static char *input;
-static uint32_t input_cap;
+static uint32_t input_cap, input_len;
+
+// The host sets cancel to stop a parse that takes too long; tree-sitter
+// polls it through the progress callback every few hundred operations.
+// Polling a flag costs far less than having the WebAssembly runtime check
+// for interruption at every call and loop.
+static volatile uint32_t cancel;
+
+static bool progress(TSParseState *state) {
+  (void)state;
+  return cancel != 0;
+}
+
+static const char *read_input(void *payload, uint32_t byte, TSPoint point, uint32_t *bytes_read) {
+  (void)payload;
+  (void)point;
+  if (byte >= input_len) {
+    *bytes_read = 0;
+    return "";
+  }
+  *bytes_read = input_len - byte;
+  return input + byte;
+}
 static record *records;
 static uint32_t records_len, records_cap;
 static uint32_t *ancestors;
@@ -77,11 +99,16 @@ EXPORT(optiq_buffer) char *optiq_buffer(uint32_t n) {
 
 EXPORT(optiq_records) record *optiq_records(void) { return records; }
 
+EXPORT(optiq_cancel_flag) volatile uint32_t *optiq_cancel_flag(void) { return &cancel; }
+
 // optiq_parse parses the first n bytes of the buffer and returns the number
-// of records, or a negative number when parsing failed.
+// of records, or a negative number when parsing failed (-1: cancelled).
 EXPORT(optiq_parse) int32_t optiq_parse(uint32_t n) {
   ts_parser_reset(parser);
-  TSTree *tree = ts_parser_parse_string(parser, NULL, input, n);
+  input_len = n;
+  TSInput in = {.payload = 0, .read = read_input, .encoding = TSInputEncodingUTF8, .decode = 0};
+  TSParseOptions opts = {.payload = 0, .progress_callback = progress};
+  TSTree *tree = ts_parser_parse_with_options(parser, NULL, in, opts);
   if (!tree) return -1;
   records_len = 0;
   TSTreeCursor c = ts_tree_cursor_new(ts_tree_root_node(tree));
@@ -115,7 +142,6 @@ EXPORT(optiq_parse) int32_t optiq_parse(uint32_t n) {
 done:
   ts_tree_cursor_delete(&c);
   ts_tree_delete(tree);
-  // Give memory of a huge file back to the allocator's free lists.
   if (!ok) return -2;
   return (int32_t)records_len;
 }

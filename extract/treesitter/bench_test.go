@@ -1,0 +1,125 @@
+package treesitter_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/optiq/optiq/extract/treesitter"
+)
+
+// corpus returns the real-world files of the evaluation set for lang
+// (testdata/eval, see SOURCES.md there): the corpus the benchmarks measure.
+func corpus(b *testing.B, lang string) [][]byte {
+	files, _ := filepath.Glob("testdata/eval/" + lang + "/*")
+	var out [][]byte
+	for _, f := range files {
+		if strings.HasSuffix(f, ".ctags") || strings.HasSuffix(f, ".expected") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		out = append(out, src)
+	}
+	if len(out) == 0 {
+		b.Skip("no corpus for " + lang)
+	}
+	return out
+}
+
+func size(files [][]byte) int64 {
+	n := 0
+	for _, f := range files {
+		n += len(f)
+	}
+	return int64(n)
+}
+
+// BenchmarkSymbols measures extraction throughput on one core (MB/s).
+//
+//	go test -run '^$' -bench 'Symbols$' -cpu 1 ./extract/treesitter
+func BenchmarkSymbols(b *testing.B) {
+	p := parser(b)
+	for _, lang := range treesitter.Languages() {
+		b.Run(lang, func(b *testing.B) {
+			files := corpus(b, lang)
+			b.SetBytes(size(files))
+			if _, err := p.Symbols(context.Background(), lang, "warm", files[0]); err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for range b.N {
+				for _, src := range files {
+					if _, err := p.Symbols(context.Background(), lang, "bench", src); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkSymbolsParallel measures throughput with one parser instance
+// per core (GOMAXPROCS goroutines).
+func BenchmarkSymbolsParallel(b *testing.B) {
+	p := parser(b)
+	for _, lang := range treesitter.Languages() {
+		b.Run(lang, func(b *testing.B) {
+			files := corpus(b, lang)
+			b.SetBytes(size(files))
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					for _, src := range files {
+						if _, err := p.Symbols(context.Background(), lang, "bench", src); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				}
+			})
+		})
+	}
+}
+
+// BenchmarkStart measures the first file of a language in a new Parser:
+// cold (grammar compiled from WebAssembly, empty cache directory) and warm
+// (compiled code loaded from the cache directory). Run with -benchtime 3x.
+func BenchmarkStart(b *testing.B) {
+	src := []byte("x")
+	for _, mode := range []string{"cold", "warm"} {
+		for _, lang := range treesitter.Languages() {
+			b.Run(mode+"/"+lang, func(b *testing.B) {
+				dir := b.TempDir()
+				if mode == "warm" {
+					p, err := treesitter.New(context.Background(), treesitter.Options{CacheDir: dir})
+					if err != nil {
+						b.Fatal(err)
+					}
+					p.Symbols(context.Background(), lang, "x", src)
+					p.Close(context.Background())
+				}
+				b.ResetTimer()
+				for i := range b.N {
+					cache := dir
+					if mode == "cold" {
+						b.StopTimer()
+						cache = filepath.Join(dir, "cold", string(rune('a'+i%26)), strings.Repeat("x", i/26))
+						b.StartTimer()
+					}
+					p, err := treesitter.New(context.Background(), treesitter.Options{CacheDir: cache})
+					if err != nil {
+						b.Fatal(err)
+					}
+					if _, err := p.Symbols(context.Background(), lang, "x", src); err != nil {
+						b.Fatal(err)
+					}
+					p.Close(context.Background())
+				}
+			})
+		}
+	}
+}
