@@ -86,8 +86,9 @@ func spmm(m *csr, x *dense, workers int) *dense {
 	return y
 }
 
-// atb returns Aᵀ·B (a.cols × b.cols) in float64; with sym set, A = B and
-// only the upper triangle is accumulated, then mirrored.
+// atb returns Aᵀ·B (a.cols × b.cols) in float64; with sym set the result
+// is known to be symmetric (AᵀA, or QᵀMQ for a symmetric M), so only the
+// upper triangle is accumulated, then mirrored.
 func atb(a, b *dense, sym bool, workers int) []float64 {
 	ca, cb := a.cols, b.cols
 	var mu sync.Mutex
@@ -155,31 +156,63 @@ func mulSmall(x *dense, t []float32, cols, workers int) *dense {
 	return y
 }
 
-// orthonormalize returns an orthonormal basis of X's column space from the
-// eigen-decomposition of its Gram matrix, dropping directions that are
-// numerically zero (a small corpus has less rank than asked for).
+// orthonormalize returns an orthonormal basis of X's column space by
+// Cholesky QR: X = QR with RᵀR the Cholesky factor of the Gram matrix
+// XᵀX, so Q = XR⁻¹. Columns that are numerically dependent on earlier
+// ones are dropped (a small corpus has less rank than asked for).
 func orthonormalize(x *dense, workers int) *dense {
 	c := x.cols
 	g := atb(x, x, true, workers)
-	vals, vecs := symEigen(g, c)
-	smax := 0.0
-	for _, v := range vals {
-		smax = math.Max(smax, v)
-	}
+	r := make([]float64, c*c) // upper triangular, row-major
 	var keep []int
-	for j, v := range vals {
-		if v > 1e-6*smax && v > 0 {
-			keep = append(keep, j)
+	for j := range c {
+		d := g[j*c+j]
+		for _, k := range keep {
+			d -= r[k*c+j] * r[k*c+j]
+		}
+		// A column whose part independent of the earlier ones is below
+		// float32 precision is noise, not a direction.
+		if !(d > 1e-8*g[j*c+j]) || d <= 0 {
+			continue
+		}
+		rjj := math.Sqrt(d)
+		r[j*c+j] = rjj
+		for m := j + 1; m < c; m++ {
+			v := g[j*c+m]
+			for _, k := range keep {
+				v -= r[k*c+j] * r[k*c+m]
+			}
+			r[j*c+m] = v / rjj
+		}
+		keep = append(keep, j)
+	}
+	// Q = X·R⁻¹ over the kept columns, by forward substitution per row:
+	// q_j = (x_j − Σ_{k<j} q_k R_kj) / R_jj.
+	nk := len(keep)
+	inv := make([]float64, nk)
+	coef := make([]float32, nk*nk) // coef[a*nk+b] = R[keep[a], keep[b]], a < b
+	for a, ka := range keep {
+		inv[a] = 1 / r[ka*c+ka]
+		for b := a + 1; b < nk; b++ {
+			coef[a*nk+b] = float32(r[ka*c+keep[b]])
 		}
 	}
-	r := len(keep)
-	t := make([]float32, c*r)
-	for a := range c {
-		for n, j := range keep {
-			t[a*r+n] = float32(vecs[a*c+j] / math.Sqrt(vals[j]))
+	q := newDense(x.rows, nk)
+	parallelRows(x.rows, workers, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			xr, qr := x.row(i), q.row(i)
+			for a, ka := range keep {
+				qr[a] = xr[ka]
+			}
+			for a := range nk {
+				qr[a] *= float32(inv[a])
+				if v := qr[a]; v != 0 && a+1 < nk {
+					axpy(qr[a+1:], coef[a*nk+a+1:(a+1)*nk], -v)
+				}
+			}
 		}
-	}
-	return mulSmall(x, t, r, workers)
+	})
+	return q
 }
 
 // symEigen diagonalises the symmetric n×n matrix a (row-major) by
@@ -379,13 +412,7 @@ func embedRows(ctx context.Context, m *csr, o Options) (*dense, error) {
 		return nil, err
 	}
 	r := q.cols
-	b := atb(q, spmm(m, q, W), false, W)
-	for i := range r { // symmetrise rounding error away
-		for j := i + 1; j < r; j++ {
-			s := (b[i*r+j] + b[j*r+i]) / 2
-			b[i*r+j], b[j*r+i] = s, s
-		}
-	}
+	b := atb(q, spmm(m, q, W), true, W)
 	lam, wv := symEigen(b, r)
 	order := make([]int, r)
 	for i := range order {
