@@ -3,6 +3,8 @@ package treesitter_test
 import (
 	"context"
 	"os"
+	"syscall"
+	"time"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -31,6 +33,20 @@ func corpus(b *testing.B, lang string) [][]byte {
 	return out
 }
 
+// cpuTime is the CPU time used by the process so far: throughput per CPU
+// second holds up better than wall time on a machine shared with other work.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func reportCPU(b *testing.B, bytes int64, start time.Duration) {
+	if cpu := cpuTime() - start; cpu > 0 {
+		b.ReportMetric(float64(bytes)*float64(b.N)/cpu.Seconds()/1e6, "MB/cpu-s")
+	}
+}
+
 func size(files [][]byte) int64 {
 	n := 0
 	for _, f := range files {
@@ -52,6 +68,7 @@ func BenchmarkSymbols(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.ResetTimer()
+			start := cpuTime()
 			for range b.N {
 				for _, src := range files {
 					if _, err := p.Symbols(context.Background(), lang, "bench", src); err != nil {
@@ -59,6 +76,7 @@ func BenchmarkSymbols(b *testing.B) {
 					}
 				}
 			}
+			reportCPU(b, size(files), start)
 		})
 	}
 }
@@ -71,6 +89,8 @@ func BenchmarkSymbolsParallel(b *testing.B) {
 		b.Run(lang, func(b *testing.B) {
 			files := corpus(b, lang)
 			b.SetBytes(size(files))
+			start := cpuTime()
+			defer reportCPU(b, size(files), start)
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
 					for _, src := range files {
