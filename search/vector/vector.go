@@ -19,6 +19,7 @@
 package vector
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/bits"
@@ -128,31 +129,34 @@ func (ix *Index) Parts() []string {
 	return keys
 }
 
+// ErrDims reports a vector whose length is not the index's dimension.
+// Vectors arrive from clients, so this is an input error, not a bug.
+var ErrDims = errors.New("vector: wrong vector dimension")
+
 // Add inserts or replaces the vector with the given id in a partition.
 // Only the direction matters (similarity is cosine). A zero vector
-// removes the id: it has no direction to be found by. It panics if vec
-// does not have the index's dimension.
-func (ix *Index) Add(part string, id int64, vec []float32) {
-	ix.AddQuantized(part, id, Quantize(vec))
+// removes the id: it has no direction to be found by.
+func (ix *Index) Add(part string, id int64, vec []float32) error {
+	return ix.AddQuantized(part, id, Quantize(vec))
 }
 
 // AddQuantized is Add for a vector already in the int8 form of Quantize,
 // as the tenant database stores it.
-func (ix *Index) AddQuantized(part string, id int64, q []int8) {
-	ix.AddBatch(part, []int64{id}, [][]int8{q})
+func (ix *Index) AddQuantized(part string, id int64, q []int8) error {
+	return ix.AddBatch(part, []int64{id}, [][]int8{q})
 }
 
 // AddBatch adds many int8 vectors (as Quantize returns them) to a
 // partition, computing their sign codes in parallel: rebuilding the index
 // from the tenant database uses it. ids[i] gets vecs[i]; zero vectors
-// remove their ids. It panics if the lengths disagree.
-func (ix *Index) AddBatch(part string, ids []int64, vecs [][]int8) {
+// remove their ids. Nothing is added if any vector has the wrong length.
+func (ix *Index) AddBatch(part string, ids []int64, vecs [][]int8) error {
 	if len(ids) != len(vecs) {
-		panic("vector: AddBatch with different numbers of ids and vectors")
+		return fmt.Errorf("vector: %d ids for %d vectors", len(ids), len(vecs))
 	}
 	for _, q := range vecs {
 		if len(q) != ix.dims {
-			panic(fmt.Sprintf("vector: adding a %d-dimensional vector to a %d-dimensional index", len(q), ix.dims))
+			return fmt.Errorf("%w: %d, the index has %d", ErrDims, len(q), ix.dims)
 		}
 	}
 	w := ix.words
@@ -224,6 +228,7 @@ func (ix *Index) AddBatch(part string, ids []int64, vecs [][]int8) {
 		p.inorm[j] = inorms[i]
 		copy(p.signs[int(j)*w:], sign)
 	}
+	return nil
 }
 
 // Delete removes ids from a partition; unknown ids are ignored.
@@ -279,10 +284,11 @@ type searchScratch struct {
 }
 
 // Search returns the k vectors of a partition most similar to q by
-// cosine, best first (ties by id). A zero query finds nothing.
+// cosine, best first (ties by id). A zero query, or one whose length is
+// not Dims (check before, to tell the client), finds nothing.
 func (ix *Index) Search(part string, q []float32, k int) []Hit {
 	if len(q) != ix.dims {
-		panic(fmt.Sprintf("vector: %d-dimensional query on a %d-dimensional index", len(q), ix.dims))
+		return nil
 	}
 	q8 := Quantize(q)
 	var sq int64

@@ -231,6 +231,19 @@ func TestDeleteAndReplace(t *testing.T) {
 	if ix.Search("b", make([]float32, dims), 5) != nil || ix.Search("none", vecs[0], 0) != nil {
 		t.Fatal("zero query or k=0 found something")
 	}
+	// Vectors come from clients: a wrong length is an error, not a panic.
+	if err := ix.Add("c", 1, make([]float32, dims+1)); !errors.Is(err, vector.ErrDims) {
+		t.Errorf("Add with the wrong dimension: %v", err)
+	}
+	if err := ix.AddBatch("c", []int64{1, 2}, [][]int8{make([]int8, dims), make([]int8, 3)}); !errors.Is(err, vector.ErrDims) || ix.Len("c") != 0 {
+		t.Errorf("AddBatch with a wrong dimension: %v, Len %d", err, ix.Len("c"))
+	}
+	if err := ix.AddBatch("c", []int64{1}, nil); err == nil {
+		t.Error("AddBatch with more ids than vectors succeeded")
+	}
+	if ix.Search("b", vecs[0][:dims-1], 5) != nil {
+		t.Error("short query found something")
+	}
 }
 
 func TestPersistRoundTripAndCorruption(t *testing.T) {
