@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -197,11 +198,7 @@ func serve(ctx context.Context, cfg serverConfig, logOut, console io.Writer, rea
 	tln := tls.NewListener(ln, certs.TLSConfig(cfg.AllowTLS12))
 	url := "https://" + ln.Addr().String()
 	log.Info("optiq server listening", "url", url, "fingerprint", certs.Fingerprint(), "data", cfg.DataDir, "version", version)
-	fmt.Fprintf(console, `Optiq is listening on %s
-Certificate fingerprint: %s
-Create the first admin:  optiq admin create-user --data %s --email you@example.com --role admin --password-stdin
-Then sign in:            optiq login %s --email you@example.com --password-stdin --fingerprint %s
-`, url, certs.Fingerprint(), cfg.DataDir, url, certs.Fingerprint())
+	fmt.Fprintf(console, "Optiq is listening on %s\nCertificate fingerprint: %s\n%s", url, certs.Fingerprint(), firstSteps(cfg, ln.Addr(), certs.Fingerprint()))
 
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
@@ -239,4 +236,27 @@ Then sign in:            optiq login %s --email you@example.com --password-stdin
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// firstSteps tells whoever started the server how to create the first admin
+// and sign in. Under systemd the master key is a credential only the
+// service can read, so the admin command runs as a transient unit with the
+// same credential; a wildcard listen address is shown as the host name.
+func firstSteps(cfg serverConfig, addr net.Addr, fingerprint string) string {
+	host := addr.String()
+	if ta, ok := addr.(*net.TCPAddr); ok && ta.IP.IsUnspecified() {
+		name, err := os.Hostname()
+		if err != nil || name == "" {
+			name = "localhost"
+		}
+		host = net.JoinHostPort(name, strconv.Itoa(ta.Port))
+	}
+	create := "optiq admin create-user --data " + cfg.DataDir + " --email you@example.com --role admin --password-stdin"
+	if os.Getenv("CREDENTIALS_DIRECTORY") != "" {
+		create = "sudo systemd-run --pipe --wait --collect -p User=optiq -p Group=optiq -p UMask=0077 " +
+			"-p LoadCredential=master.key:/etc/optiq/master.key optiq admin create-user --config /etc/optiq/optiq.toml " +
+			"--email you@example.com --role admin --password-stdin   (see /usr/share/doc/optiq/install.md)"
+	}
+	return "Create the first admin:  " + create + "\nThen sign in:            optiq login https://" + host +
+		" --email you@example.com --password-stdin --fingerprint " + fingerprint + "\n"
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -75,4 +76,22 @@ func TestSystemdNotifications(t *testing.T) {
 	next("READY=1")
 	ts.stop()
 	next("STOPPING=1")
+}
+
+func TestFirstStepsHints(t *testing.T) {
+	cfg := serverConfig{DataDir: "/var/lib/optiq"}
+	t.Setenv("CREDENTIALS_DIRECTORY", "")
+	local := firstSteps(cfg, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8443}, "SHA256:ab")
+	if !strings.Contains(local, "--data /var/lib/optiq") || !strings.Contains(local, "https://127.0.0.1:8443") {
+		t.Errorf("local hints: %s", local)
+	}
+	host, _ := os.Hostname()
+	wild := firstSteps(cfg, &net.TCPAddr{IP: net.IPv6unspecified, Port: 8443}, "SHA256:ab")
+	if strings.Contains(wild, "[::]") || !strings.Contains(wild, net.JoinHostPort(host, "8443")) {
+		t.Errorf("wildcard address shown: %s", wild)
+	}
+	t.Setenv("CREDENTIALS_DIRECTORY", "/run/credentials/optiq.service")
+	if sd := firstSteps(cfg, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8443}, "SHA256:ab"); !strings.Contains(sd, "systemd-run") || !strings.Contains(sd, "LoadCredential=master.key") {
+		t.Errorf("systemd hints: %s", sd)
+	}
 }
