@@ -15,7 +15,7 @@ import (
 
 // File format, little-endian:
 //
-//	"OPTIQVEC" | version u32 (1) | dims u32 | rotation seed u64 | partitions u32 |
+//	"OPTIQVEC" | version u32 (1) | dims u32 | rotation seed u64 | generation u64 | partitions u32 |
 //	partitions × (key length u32 | key | n u64 |
 //	              n × id i64 | n × 1/‖code‖ f32 | n × dims int8 | n × words × sign u64) |
 //	CRC-32C (Castagnoli) of all preceding bytes u32
@@ -54,6 +54,7 @@ func (ix *Index) WriteTo(w io.Writer) (int64, error) {
 	buf = binary.LittleEndian.AppendUint32(buf, fileVersion)
 	buf = binary.LittleEndian.AppendUint32(buf, uint32(ix.dims))
 	buf = binary.LittleEndian.AppendUint64(buf, ix.seed)
+	buf = binary.LittleEndian.AppendUint64(buf, ix.gen)
 	buf = binary.LittleEndian.AppendUint32(buf, uint32(len(ix.parts)))
 	keys := make([]string, 0, len(ix.parts))
 	for k := range ix.parts {
@@ -189,6 +190,7 @@ func ReadFrom(r io.Reader) (*Index, error) {
 	}
 	dims := int(d.u32())
 	seed := d.u64()
+	gen := d.u64()
 	nparts := d.u32()
 	if d.err != nil {
 		return nil, d.err
@@ -197,6 +199,7 @@ func ReadFrom(r io.Reader) (*Index, error) {
 		return nil, corrupt("bad dimension")
 	}
 	ix := newIndex(dims, seed)
+	ix.gen = gen
 	prev := ""
 	for pi := range nparts {
 		kl := d.u32()

@@ -58,7 +58,25 @@ type Index struct {
 	scratch   sync.Pool    // *searchScratch
 	mu        sync.RWMutex
 	shortlist int
+	gen       uint64
 	parts     map[string]*partition
+}
+
+// Generation returns the number set by SetGeneration (0 for a new index).
+func (ix *Index) Generation() uint64 {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return ix.gen
+}
+
+// SetGeneration records which state of the tenant database the index
+// reflects (for example a counter bumped by every commit that changes
+// vectors). It is saved in the index file, so a server that finds an
+// intact but older file can tell it is stale and rebuild.
+func (ix *Index) SetGeneration(g uint64) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ix.gen = g
 }
 
 type partition struct {

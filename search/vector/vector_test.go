@@ -254,6 +254,7 @@ func TestPersistRoundTripAndCorruption(t *testing.T) {
 		ix.Add([]string{"r1", "r2", ""}[i%3], int64(i)-1000, v)
 	}
 	ix.Delete("r1", 0, 3, 6)
+	ix.SetGeneration(42)
 	var buf bytes.Buffer
 	n, err := ix.WriteTo(&buf)
 	if err != nil || n != int64(buf.Len()) {
@@ -264,8 +265,8 @@ func TestPersistRoundTripAndCorruption(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ix2.Dims() != dims || !slices.Equal(ix2.Parts(), ix.Parts()) {
-		t.Fatalf("dims %d parts %v", ix2.Dims(), ix2.Parts())
+	if ix2.Dims() != dims || !slices.Equal(ix2.Parts(), ix.Parts()) || ix2.Generation() != 42 {
+		t.Fatalf("dims %d parts %v generation %d", ix2.Dims(), ix2.Parts(), ix2.Generation())
 	}
 	ix.SetShortlist(100) // exercise the sign codes too
 	ix2.SetShortlist(100)
