@@ -3,11 +3,11 @@ package treesitter_test
 import (
 	"context"
 	"os"
-	"syscall"
-	"time"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/optiq/optiq/extract/treesitter"
 )

@@ -8,7 +8,7 @@ import (
 
 // cNameTypes are the node types that end a C/C++ declarator chain.
 var cNameTypes = []string{"identifier", "field_identifier", "type_identifier", "qualified_identifier",
-	"destructor_name", "operator_name", "primitive_type", "template_function", "template_type", "namespace_identifier"}
+	"destructor_name", "operator_name", "operator_cast", "primitive_type", "template_function", "template_type", "namespace_identifier"}
 
 // declName finds the declared name inside a C/C++ declarator.
 func declName(t *tree, n int32) int32 {
@@ -110,6 +110,7 @@ func cDefs(cpp bool) map[string]def {
 		"preproc_def":          {kind: app.KindMacro, body: "value"},
 		"preproc_function_def": {kind: app.KindMacro, body: "value"},
 		"declaration": {kind: app.KindVariable, names: declNames, topOnly: true, body: "-",
+			container: func(t *tree, n int32) string { return qualifier(t, n) },
 			kindOf: func(t *tree, n int32) string {
 				if hasFunctionDeclarator(t, n) {
 					return "" // a prototype

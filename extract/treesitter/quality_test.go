@@ -91,7 +91,7 @@ func shortName(s string) string {
 			s = s[i+len(sep):]
 		}
 	}
-	return strings.TrimLeft(s, "#$")
+	return strings.ReplaceAll(strings.TrimLeft(s, "#$"), " ", "")
 }
 
 // sameGroup: ctags tags "const f = () => {}" (JavaScript, TypeScript) as a

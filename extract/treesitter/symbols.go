@@ -160,6 +160,12 @@ func (x *extractor) visit(n int32, sc scope, depth int) {
 		// their sigil, as they are used ($this->name, obj.name).
 		// Swift, Kotlin and Scala quote keywords used as names in backticks.
 		name := strings.Trim(strings.TrimLeft(strings.TrimSpace(t.text(nm)), "$:"), "`")
+		if t.typ(nm) == "operator_cast" {
+			// "operator T() const": the name ends where the parameters start.
+			if d := t.descend(t.field(nm, "declarator"), "declarator", "abstract_function_declarator", "parameter_list"); d >= 0 {
+				name = oneLine(string(t.src[t.nodes[nm].start:t.nodes[d].start]), 200)
+			}
+		}
 		if nm < 0 {
 			name = d.defaultName
 		}
