@@ -148,15 +148,18 @@ func benchSearch(b *testing.B, n int) {
 	mix := float64(found[1]) / float64(5*len(c.queries))
 	lat := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
+	c0 := cpuTime()
 	for i := range b.N {
 		t0 := time.Now()
 		c.ix.Search("repo", c.queries[i%len(c.queries)], 10)
 		lat = append(lat, time.Since(t0))
 	}
 	b.StopTimer()
+	cpu := cpuTime() - c0
 	slices.Sort(lat)
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/op")
 	b.ReportMetric(near, "recall@10-near")
 	b.ReportMetric(mix, "recall@10-mixed")
 	b.ReportMetric(c.bytesPerVec, "B/vector")
