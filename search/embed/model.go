@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"math"
+	"slices"
 )
 
 // Embedder turns text into a vector. Vectors of different embedders (or
@@ -48,24 +49,34 @@ func (m *Model) Embed(text string) []float32 {
 // indexed or searched with.
 func (m *Model) Vector(text string) (vec []float32, ok bool) {
 	out := make([]float32, m.dims)
+	// Gather token ids first: a symbol's body repeats its tokens, and each
+	// distinct one then costs a single pass over the dimensions.
+	var idsBuf [128]int32
+	ids := idsBuf[:0]
 	var buf [64]byte
 	tokenize(text, buf[:0], func(tok []byte) {
-		i, found := m.index[string(tok)]
-		if !found {
-			return
+		if i, found := m.index[string(tok)]; found {
+			ids = append(ids, i)
 		}
-		ok = true
-		a := m.weights[i] * m.scales[i]
+	})
+	if len(ids) == 0 {
+		return out, false
+	}
+	slices.Sort(ids)
+	for s := 0; s < len(ids); {
+		i, e := ids[s], s+1
+		for e < len(ids) && ids[e] == i {
+			e++
+		}
+		a := float32(e-s) * m.weights[i] * m.scales[i]
+		s = e
 		row := m.vecs[int(i)*m.dims : int(i+1)*m.dims]
 		row = row[:len(out)]
 		for d, q := range row {
 			out[d] += a * float32(q)
 		}
-	})
-	if ok && normalize(out) == 0 {
-		ok = false
 	}
-	return out, ok
+	return out, normalize(out) != 0
 }
 
 // setVectors quantises unit-length token vectors to int8 with a scale per
