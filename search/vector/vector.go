@@ -10,9 +10,9 @@
 // Hamming distance (an estimate of the angle), narrows them to a shortlist
 // of a few thousand with the asymmetric estimate (full-precision query
 // against the sign bits, by table lookup), then rescores the shortlist
-// exactly with int8 dot products. At 256
-// dimensions a vector costs about 330 bytes in memory (256 int8, 32 bytes
-// of sign code, the id and its slot in the id map).
+// with int8 dot products (cosine within about 0.005 of the float value).
+// At 256 dimensions a vector costs 330–390 bytes in memory: 256 int8, 32
+// bytes of sign code, the id, its norm and its slot in the id map.
 //
 // The index is derived: the server rebuilds it from the tenant database
 // when its file is missing or corrupt (ReadFrom reports corruption).
@@ -302,8 +302,9 @@ type searchScratch struct {
 }
 
 // Search returns the k vectors of a partition most similar to q by
-// cosine, best first (ties by id). A zero query, or one whose length is
-// not Dims (check before, to tell the client), finds nothing.
+// cosine, best first (ties by id); k is capped at the shortlist size. A
+// zero query, or one whose length is not Dims (check before, to tell the
+// client), finds nothing.
 func (ix *Index) Search(part string, q []float32, k int) []Hit {
 	if len(q) != ix.dims {
 		return nil
@@ -345,7 +346,8 @@ func (ix *Index) Search(part string, q []float32, k int) []Hit {
 	}
 	s.cand = cand
 
-	top := make([]Hit, 0, k+1)
+	k = min(k, len(cand))
+	top := make([]Hit, 0, k)
 	d := ix.dims
 	for _, i := range cand {
 		code := p.codes[int(i)*d : int(i+1)*d]

@@ -218,6 +218,9 @@ func TestDeleteAndReplace(t *testing.T) {
 	if ix.Len("a") != 0 || ix.Search("a", vecs[1], 5) != nil || !slices.Equal(ix.Parts(), []string{"b"}) {
 		t.Fatal("DeletePart left vectors behind")
 	}
+	if h := ix.Search("b", vecs[0], 1<<40); len(h) != 500 {
+		t.Errorf("huge k: %d hits", len(h))
+	}
 	ix.Delete("b", func() []int64 {
 		var all []int64
 		for i := range 500 {
