@@ -421,7 +421,11 @@ func embedRows(ctx context.Context, m *csr, o Options) (*dense, error) {
 	slices.SortStableFunc(order, func(x, y int) int {
 		return -cmpFloat(math.Abs(lam[x]), math.Abs(lam[y]))
 	})
-	k := min(o.Dims, r)
+	// Keep the rank well below the vocabulary: with (nearly) all
+	// directions kept, unweighted token vectors are (nearly) orthogonal
+	// rows of U and every similarity is zero. Small corpora get fewer
+	// dimensions, zero-padded.
+	k := min(o.Dims, r, max(V/4, 2))
 	t := make([]float32, r*o.Dims)
 	for a := range r {
 		for n, j := range order[:k] {

@@ -22,7 +22,7 @@ type Options struct {
 	Workers     int     // parallelism (default GOMAXPROCS)
 	Seed        uint64  // random seed; training is deterministic for the same documents added in the same order
 	SmoothAlpha float64 // context-distribution smoothing exponent for PPMI (default 0.75)
-	EigenPower  float64 // singular-value weighting of the token vectors, Σ^p (default 0.5)
+	EigenPower  float64 // singular-value weighting of the token vectors, U·Σ^p (default 0: unweighted, which retrieves best; Levy, Goldberg and Dagan 2015 found the same)
 }
 
 func (o Options) withDefaults() Options {
@@ -47,8 +47,8 @@ func (o Options) withDefaults() Options {
 	if o.SmoothAlpha <= 0 {
 		o.SmoothAlpha = 0.75
 	}
-	if o.EigenPower <= 0 {
-		o.EigenPower = 0.5
+	if o.EigenPower < 0 {
+		o.EigenPower = 0
 	}
 	return o
 }
