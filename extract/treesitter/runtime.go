@@ -42,7 +42,6 @@ type grammar struct {
 }
 
 type instance struct {
-	flag    uint32 // address of glue.c's cancel flag
 	mod     api.Module
 	mem     api.Memory
 	buffer  api.Function
@@ -113,12 +112,6 @@ func (g *grammar) instantiate(ctx context.Context, rt wazero.Runtime) (*instance
 		mod.Close(ctx)
 		return nil, fmt.Errorf("treesitter: init %s grammar: %v (%v)", g.name, err, res)
 	}
-	res, err = mod.ExportedFunction("optiq_cancel_flag").Call(ctx)
-	if err != nil {
-		mod.Close(ctx)
-		return nil, fmt.Errorf("treesitter: init %s grammar: %w", g.name, err)
-	}
-	inst.flag = uint32(res[0])
 	return inst, nil
 }
 
@@ -201,53 +194,56 @@ var errParse = errors.New("parser failed")
 const stuckGrace = 2 * time.Second
 
 // run parses src with inst and puts the instance back in the pool. The
-// parse stops when timeout passes or ctx ends: the flag tree-sitter polls
-// is raised and the parse returns early. A grammar's scanner stuck in a
-// loop never polls it; that instance is then abandoned (closed when, if
-// ever, it returns) so the caller gets its error and the pool a new slot.
+// parse stops when timeout passes or ctx ends: glue.c polls should_stop,
+// which reads the parse's context, and the parse returns early. A grammar's
+// scanner stuck in a loop never polls; that instance is then abandoned
+// (closed when, if ever, it returns) so that the caller gets its error and
+// the pool a new slot.
 func (g *grammar) run(ctx context.Context, inst *instance, src []byte, timeout time.Duration) (*tree, error) {
 	type result struct {
 		t   *tree
 		err error
 	}
-	inst.mem.WriteUint32Le(inst.flag, 0)
+	pctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	done := make(chan result, 1)
 	go func() {
-		t, err := inst.parseTree(context.Background(), src, g)
+		t, err := inst.parseTree(pctx, src, g)
 		done <- result{t, err}
 	}()
-	timer := time.NewTimer(timeout)
-	defer timer.Stop()
-	var stopped error
+	var r result
 	select {
-	case r := <-done:
-		if r.err != nil {
-			g.drop(ctx, inst) // a trap leaves the instance in an unknown state
-			return nil, r.err
+	case r = <-done:
+	case <-pctx.Done():
+		select {
+		case r = <-done:
+		case <-time.After(stuckGrace):
+			<-g.slot
+			go func() {
+				<-done
+				inst.mod.Close(context.Background())
+			}()
+			return nil, stopReason(ctx, timeout)
 		}
+	}
+	switch {
+	case r.err == nil:
 		g.put(inst)
 		return r.t, nil
-	case <-timer.C:
-		stopped = fmt.Errorf("parse timed out after %v", timeout)
-	case <-ctx.Done():
-		stopped = ctx.Err()
+	case errors.Is(r.err, errCancelled):
+		g.put(inst) // tree-sitter stopped cleanly; the next parse resets it
+		return nil, stopReason(ctx, timeout)
+	default:
+		g.drop(ctx, inst) // a trap leaves the instance in an unknown state
+		return nil, r.err
 	}
-	inst.mem.WriteUint32Le(inst.flag, 1)
-	select {
-	case r := <-done:
-		if r.err != nil && !errors.Is(r.err, errCancelled) {
-			g.drop(ctx, inst)
-		} else {
-			g.put(inst)
-		}
-	case <-time.After(stuckGrace):
-		<-g.slot
-		go func() {
-			<-done
-			inst.mod.Close(context.Background())
-		}()
+}
+
+func stopReason(ctx context.Context, timeout time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
 	}
-	return nil, stopped
+	return fmt.Errorf("parse timed out after %v", timeout)
 }
 
 var errCancelled = errors.New("parse cancelled")
@@ -339,8 +335,21 @@ func decodeTree(raw []byte, n int, src []byte, g *grammar) (*tree, error) {
 // a clock that stands still, and no files. Grammars get no file system,
 // environment or real time, so their output depends on the input alone.
 func instantiateHost(ctx context.Context, rt wazero.Runtime) error {
+	// should_stop is polled by glue.c during a parse; the context is the
+	// one the parse was called with.
+	_, err := rt.NewHostModuleBuilder("optiq").
+		NewFunctionBuilder().WithFunc(func(ctx context.Context) uint32 {
+		if ctx.Err() != nil {
+			return 1
+		}
+		return 0
+	}).Export("should_stop").
+		Instantiate(ctx)
+	if err != nil {
+		return err
+	}
 	const errnoBadf = 8
-	_, err := rt.NewHostModuleBuilder("wasi_snapshot_preview1").
+	_, err = rt.NewHostModuleBuilder("wasi_snapshot_preview1").
 		NewFunctionBuilder().WithFunc(func(ctx context.Context, m api.Module, id uint32, precision uint64, out uint32) uint32 {
 		m.Memory().WriteUint64Le(out, 0)
 		return 0

@@ -136,6 +136,9 @@ func (p *Parser) Symbols(ctx context.Context, lang, path string, src []byte) ([]
 	if !ok || sp == nil {
 		return nil, fmt.Errorf("treesitter: %s: language %q not supported", path, lang)
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("treesitter: %s: %w", path, err)
+	}
 	if err := g.load(ctx, p.rt); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

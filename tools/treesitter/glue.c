@@ -29,15 +29,15 @@ static TSParser *parser;
 static char *input;
 static uint32_t input_cap, input_len;
 
-// The host sets cancel to stop a parse that takes too long; tree-sitter
-// polls it through the progress callback every few hundred operations.
-// Polling a flag costs far less than having the WebAssembly runtime check
-// for interruption at every call and loop.
-static volatile uint32_t cancel;
+// The host says when a parse must stop (timeout, cancelled request);
+// tree-sitter asks through the progress callback every hundred or so
+// operations. Asking costs far less than having the WebAssembly runtime
+// check for interruption at every call and loop.
+__attribute__((import_module("optiq"), import_name("should_stop"))) uint32_t optiq_should_stop(void);
 
 static bool progress(TSParseState *state) {
   (void)state;
-  return cancel != 0;
+  return optiq_should_stop() != 0;
 }
 
 static const char *read_input(void *payload, uint32_t byte, TSPoint point, uint32_t *bytes_read) {
@@ -98,8 +98,6 @@ EXPORT(optiq_buffer) char *optiq_buffer(uint32_t n) {
 }
 
 EXPORT(optiq_records) record *optiq_records(void) { return records; }
-
-EXPORT(optiq_cancel_flag) volatile uint32_t *optiq_cancel_flag(void) { return &cancel; }
 
 // optiq_parse parses the first n bytes of the buffer and returns the number
 // of records, or a negative number when parsing failed (-1: cancelled).
