@@ -53,7 +53,7 @@ func TestRecallModelVectors(t *testing.T) {
 	}
 	opts := embed.Options{Seed: 1}
 	if raceEnabled {
-		opts.Dims = 128
+		opts.Dims = 64
 	}
 	tr := embed.NewTrainer(opts)
 	for _, d := range docs {
