@@ -116,7 +116,9 @@ func abs32(x float32) float32 {
 //	tokens × (len uvarint | token bytes | SIF weight f32 | scale f32 | dims × int8) |
 //	CRC-32C (Castagnoli) of all preceding bytes u32
 //
-// The web UI decodes the same format to embed queries in the browser.
+// The web UI decodes the same format to embed queries in the browser;
+// testdata/golden.json (a small model, texts, their tokens and vectors)
+// is the conformance fixture for such a second implementation.
 const (
 	modelMagic   = "OPTIQEMB"
 	modelVersion = 1
