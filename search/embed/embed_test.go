@@ -270,6 +270,14 @@ func TestTrainConcurrentAddAndTinyCorpus(t *testing.T) {
 		t.Errorf("open~read %.3f ≤ open~cookie %.3f", a, b)
 	}
 
+	capped := embed.NewTrainer(embed.Options{MaxTokens: 10})
+	for range 5 {
+		capped.Add("openFile readFile closeFile") // 6 tokens
+	}
+	if n := capped.Tokens(); n != 6 {
+		t.Errorf("MaxTokens 10: Tokens = %d, want 6", n)
+	}
+
 	empty := embed.NewTrainer(embed.Options{})
 	empty.Add("x y z")
 	if _, err := empty.Train(context.Background()); !errors.Is(err, embed.ErrEmptyCorpus) {

@@ -22,6 +22,7 @@ type Options struct {
 	Workers     int     // parallelism (default GOMAXPROCS)
 	Seed        uint64  // random seed; training is deterministic for the same documents added in the same order
 	SmoothAlpha float64 // context-distribution smoothing exponent for PPMI (default 0.75)
+	MaxTokens   int     // tokens kept for training (default 50M, about 600 MB of source); later documents are ignored, bounding memory on huge repositories
 	EigenPower  float64 // singular-value weighting of the token vectors, U·Σ^p (default 0: unweighted, which retrieves best; Levy, Goldberg and Dagan 2015 found the same)
 }
 
@@ -38,6 +39,7 @@ func (o Options) withDefaults() Options {
 	def(&o.PowerIters, 1)
 	def(&o.Oversample, 8)
 	def(&o.Workers, runtime.GOMAXPROCS(0))
+	def(&o.MaxTokens, 50_000_000)
 	if o.MaxVocab > maxVocab {
 		o.MaxVocab = maxVocab
 	}
@@ -91,7 +93,8 @@ var scratchPool = sync.Pool{New: func() any { return new(tokenScratch) }}
 
 // Add adds one document: a symbol's text (name, container, signature,
 // doc comment, body) or any other unit within which tokens are related.
-// Co-occurrence windows never cross documents.
+// Co-occurrence windows never cross documents. Once Options.MaxTokens
+// tokens are held, further documents are ignored.
 func (t *Trainer) Add(doc string) {
 	s := scratchPool.Get().(*tokenScratch)
 	s.arena, s.ends = s.arena[:0], s.ends[:0]
@@ -100,6 +103,11 @@ func (t *Trainer) Add(doc string) {
 		s.ends = append(s.ends, len(s.arena))
 	})
 	t.mu.Lock()
+	if len(t.stream)-t.docs+len(s.ends) > t.opts.MaxTokens {
+		t.mu.Unlock()
+		scratchPool.Put(s)
+		return
+	}
 	start := 0
 	for _, end := range s.ends {
 		tok := s.arena[start:end]
