@@ -35,6 +35,10 @@ type serverConfig struct {
 	TLSKey        string `toml:"tls_key"`
 	AllowTLS12    bool   `toml:"allow_tls12"`
 	LogLevel      string `toml:"log_level"`
+	// Requests per minute per credential (or client address without one),
+	// and per client address on sign-in endpoints; 0 means the default.
+	RateLimit     int `toml:"rate_limit_per_minute"`
+	AuthRateLimit int `toml:"auth_rate_limit_per_minute"`
 }
 
 const (
@@ -185,11 +189,12 @@ func serve(ctx context.Context, cfg serverConfig, logOut, console io.Writer, rea
 		return err
 	}
 	srv := web.New(web.Config{
-		Accounts: st,
-		Tenants:  st,
-		Logger:   log,
-		Version:  version,
-		Ready:    func(ctx context.Context) error { return st.Ping(ctx) },
+		Accounts:   st,
+		Tenants:    st,
+		Logger:     log,
+		Version:    version,
+		Ready:      func(ctx context.Context) error { return st.Ping(ctx) },
+		RateLimits: web.RateLimits{PerMinute: cfg.RateLimit, AuthPerMinute: cfg.AuthRateLimit},
 	})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -130,6 +130,8 @@ func TestConfigMatchesServer(t *testing.T) {
 		TLSKey        string `toml:"tls_key"`
 		AllowTLS12    bool   `toml:"allow_tls12"`
 		LogLevel      string `toml:"log_level"`
+		RateLimit     int    `toml:"rate_limit_per_minute"`
+		AuthRateLimit int    `toml:"auth_rate_limit_per_minute"`
 	}
 	md, err := toml.Decode(packaging.Config(), &cfg)
 	if err != nil {
@@ -149,7 +151,7 @@ func TestConfigMatchesServer(t *testing.T) {
 	}
 
 	lines := strings.Split(packaging.Config(), "\n")
-	for _, key := range []string{"data_dir", "addr", "master_key_file", "tls_cert", "tls_key", "allow_tls12", "log_level"} {
+	for _, key := range []string{"data_dir", "addr", "master_key_file", "tls_cert", "tls_key", "allow_tls12", "log_level", "rate_limit_per_minute", "auth_rate_limit_per_minute"} {
 		at := -1
 		for i, l := range lines {
 			if strings.HasPrefix(strings.TrimPrefix(l, "#"), key+" = ") {

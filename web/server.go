@@ -32,6 +32,10 @@ type Config struct {
 	Ready func(ctx context.Context) error
 	// DomainChecker verifies SSO domain claims; nil means real DNS and HTTPS.
 	DomainChecker *app.DomainChecker
+	// RateLimits are the request budgets (zero values: the defaults).
+	RateLimits RateLimits
+	// Now is the clock for rate limits (default time.Now).
+	Now func() time.Time
 }
 
 // Server is the HTTP server.
@@ -40,6 +44,8 @@ type Server struct {
 	app *fiber.App
 	log *slog.Logger
 	id  *identity // browser sessions (web/session.go)
+	// general and auth count requests against the rate limits.
+	general, auth *limiter
 }
 
 // Body limits.
@@ -71,7 +77,12 @@ func New(cfg Config) *Server {
 		// copied explicitly, but immutable strings make that the default.
 		Immutable: true,
 	})
-	s.app.Use(s.requestContext, s.accessLog, s.recover, securityHeaders)
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	limits := cfg.RateLimits.withDefaults()
+	s.general, s.auth = newLimiter(limits.PerMinute, cfg.Now), newLimiter(limits.AuthPerMinute, cfg.Now)
+	s.app.Use(s.requestContext, s.accessLog, s.recover, securityHeaders, s.rateLimit)
 	s.routes()
 	return s
 }
