@@ -216,8 +216,10 @@ func (t *Trainer) Train(ctx context.Context) (*Model, error) {
 		m.index[w] = int32(i)
 	}
 	// SIF weights (Arora et al. 2017): frequent tokens count for less in a
-	// text's vector.
-	const sifA = 1e-3
+	// text's vector. Stop words are already gone, so a gentler weighting
+	// than the paper's 1e-3 retrieves best (doc-sentence → code MRR 0.45
+	// at 1e-3, 0.48 at 1e-2, no better beyond).
+	const sifA = 1e-2
 	m.weights = make([]float32, V)
 	for i := range words {
 		m.weights[i] = float32(sifA / (sifA + freq[i]/total))
