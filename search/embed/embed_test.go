@@ -459,3 +459,29 @@ func docToCode(t testing.TB, m *embed.Model) (recall, mrr float64, n int) {
 	}
 	return float64(hits10) / float64(len(fns)), mrr / float64(len(fns)), len(fns)
 }
+
+// FuzzLoadStatic checks that no static embeddings file makes LoadStatic
+// panic, and that what it accepts embeds to unit or zero vectors.
+func FuzzLoadStatic(f *testing.F) {
+	for _, name := range []string{"glove.txt", "word2vec.txt"} {
+		b, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte("1 1\nx 1e39\n"))
+	f.Add([]byte("a 0 0\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := embed.LoadStatic(bytes.NewReader(data))
+		if err != nil {
+			return
+		}
+		for _, q := range []string{"read write", string(data[:min(len(data), 40)])} {
+			v, ok := s.Vector(q)
+			if n := cos(v, v); len(v) != s.Dims() || ok && math.Abs(n-1) > 1e-4 || !ok && n != 0 {
+				t.Fatalf("Vector(%q): ok=%v |v|²=%v", q, ok, n)
+			}
+		}
+	})
+}
