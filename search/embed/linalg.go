@@ -426,6 +426,14 @@ func embedRows(ctx context.Context, m *csr, o Options) (*dense, error) {
 	// rows of U and every similarity is zero. Small corpora get fewer
 	// dimensions, zero-padded.
 	k := min(o.Dims, r, max(V/4, 2))
+	// Directions with a negligible eigenvalue are rounding noise, not
+	// structure; unweighted they would count as much as the top one.
+	if r > 0 {
+		top := math.Abs(lam[order[0]])
+		for k > 0 && !(math.Abs(lam[order[k-1]]) > 1e-6*top) {
+			k--
+		}
+	}
 	t := make([]float32, r*o.Dims)
 	for a := range r {
 		for n, j := range order[:k] {
