@@ -10,6 +10,8 @@ import (
 	"io"
 	"io/fs"
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 )
 
@@ -312,4 +314,45 @@ func ReadFrom(r io.Reader) (*Index, error) {
 		return nil, corrupt("trailing bytes")
 	}
 	return ix, nil
+}
+
+// Save writes the index to path atomically: to a temporary file in the
+// same directory, synced, then renamed over path, so a crash leaves
+// either the old file or the new one, never a torn one.
+func (ix *Index) Save(path string) (err error) {
+	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("vector: saving index: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if _, err = ix.WriteTo(f); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return fmt.Errorf("vector: saving index: %w", err)
+	}
+	if err = f.Close(); err != nil {
+		return fmt.Errorf("vector: saving index: %w", err)
+	}
+	if err = os.Rename(f.Name(), path); err != nil {
+		return fmt.Errorf("vector: saving index: %w", err)
+	}
+	return nil
+}
+
+// Load reads an index file written by Save. A missing file is reported
+// as fs.ErrNotExist and a damaged one as ErrCorrupt; either way the
+// caller rebuilds from the tenant database.
+func Load(path string) (*Index, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("vector: loading index: %w", err)
+	}
+	defer f.Close()
+	return ReadFrom(f)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"io/fs"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -281,9 +282,22 @@ func TestPersistRoundTripAndCorruption(t *testing.T) {
 		}
 	}
 	// From a file (size known) and from a plain stream (size unknown).
-	path := filepath.Join(t.TempDir(), "vectors.idx")
-	if err := os.WriteFile(path, data, 0o600); err != nil {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "vectors.idx")
+	if _, err := vector.Load(path); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("Load of a missing file: %v", err)
+	}
+	if err := ix.Save(path); err != nil {
 		t.Fatal(err)
+	}
+	if saved, _ := os.ReadFile(path); !bytes.Equal(saved, data) {
+		t.Fatal("Save wrote something else than WriteTo")
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Fatalf("Save left %d files behind", len(entries))
+	}
+	if l, err := vector.Load(path); err != nil || !slices.Equal(l.Parts(), ix.Parts()) {
+		t.Fatalf("Load: %v", err)
 	}
 	f, err := os.Open(path)
 	if err != nil {
