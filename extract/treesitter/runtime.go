@@ -307,7 +307,7 @@ func decodeTree(raw []byte, n int, src []byte, g *grammar) (*tree, error) {
 		nd.line = int(le.Uint32(r[16:])) + 1
 		nd.endLine = int(le.Uint32(r[20:])) + 1
 		nd.col = int(le.Uint32(r[24:]))
-		nd.first, nd.next = -1, -1
+		nd.first, nd.next, nd.prev = -1, -1, -1
 		last[i] = -1
 		if nd.end < nd.start || int(nd.end) > len(src) {
 			return nil, fmt.Errorf("%w: node range out of bounds", errParse)
@@ -320,6 +320,7 @@ func decodeTree(raw []byte, n int, src []byte, g *grammar) (*tree, error) {
 				t.nodes[p].first = int32(i)
 			} else {
 				t.nodes[last[p]].next = int32(i)
+				nd.prev = last[p]
 			}
 			last[p] = int32(i)
 		}

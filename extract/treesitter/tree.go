@@ -5,10 +5,10 @@ import "strings"
 // node is one named node of a syntax tree, with links to its first child
 // and next sibling (indexes into tree.nodes, -1 for none).
 type node struct {
-	typ, field          string
-	parent, first, next int32
-	start, end          uint32
-	line, endLine, col  int // 1-based lines, 0-based byte column
+	typ, field                string
+	parent, first, next, prev int32
+	start, end                uint32
+	line, endLine, col        int // 1-based lines, 0-based byte column
 }
 
 // tree is a parsed file: its named nodes in pre-order, root first.
@@ -60,17 +60,7 @@ func (t *tree) child(n int32, types ...string) int32 {
 }
 
 // prev returns the previous named sibling of n, or -1.
-func (t *tree) prev(n int32) int32 {
-	p := t.nodes[n].parent
-	if p < 0 {
-		return -1
-	}
-	last := int32(-1)
-	for c := t.nodes[p].first; c >= 0 && c != n; c = t.nodes[c].next {
-		last = c
-	}
-	return last
-}
+func (t *tree) prev(n int32) int32 { return t.nodes[n].prev }
 
 // descend follows the first child of each node in turn until a node of one
 // of the given types is found (used for C declarators: the name of
