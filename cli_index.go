@@ -21,6 +21,8 @@ import (
 	"github.com/optiq/optiq/extract"
 	"github.com/optiq/optiq/extract/treesitter"
 	"github.com/optiq/optiq/seal"
+	"github.com/optiq/optiq/search/embed"
+	"github.com/optiq/optiq/search/vector"
 	"github.com/optiq/optiq/web"
 )
 
@@ -37,9 +39,16 @@ type indexSummary struct {
 	Symbols    int     `json:"symbols"` // symbols extracted in this run
 	Seconds    float64 `json:"seconds"`
 	Generation int64   `json:"generation"`
-	// Phases are the seconds spent listing and fingerprinting, agreeing
-	// the plan with the server, extracting/sealing/uploading, and
-	// committing.
+	// Embeddings says what happened to the repo's embedding model:
+	// "trained", "reused", "off" (--no-embeddings) or "none" (too little
+	// text to train one); Vectors counts the symbol vectors uploaded.
+	Embeddings string `json:"embeddings"`
+	Vectors    int    `json:"vectors"`
+	// Phases are the seconds spent listing and fingerprinting, training
+	// the embedding model (parsing every file first), agreeing the plan
+	// with the server, extracting/embedding/sealing/uploading, and
+	// committing; embed_cpu is the CPU seconds spent embedding symbols
+	// (part of upload, spread over the workers).
 	Phases   map[string]float64 `json:"phases"`
 	Warnings []string           `json:"warnings,omitempty"`
 }
@@ -50,11 +59,14 @@ type indexOptions struct {
 	batchBytes  int
 	progress    io.Writer // nil: no progress bar
 	extractor   extract.Extractor
+	// noEmbeddings turns semantic search off for the repo; retrain trains
+	// a new embedding model (and turns it back on).
+	noEmbeddings, retrain bool
 }
 
 func newIndexCmd() *cobra.Command {
 	var repoName string
-	var asJSON bool
+	var asJSON, noEmbeddings, retrain bool
 	var maxSize int
 	c := &cobra.Command{
 		Use:   "index DIR --repo NAME",
@@ -63,16 +75,28 @@ func newIndexCmd() *cobra.Command {
 work tree, else a walk honouring .gitignore), skip binary and huge files,
 extract symbols, encrypt content, signatures and docstrings with the repo key
 on this machine, upload in parallel batches and commit. Re-running uploads only
-changed files and removes deleted ones; an interrupted run changes nothing.`,
+changed files and removes deleted ones; an interrupted run changes nothing.
+
+Semantic search: the first run trains an embedding model from the repo's
+symbols on this machine, stores it on the server sealed with the repo key, and
+uploads a vector per symbol; later runs reuse the model. Vectors are stored in
+plaintext and can leak meaning: --no-embeddings turns them off for the repo
+(name and path search only); --retrain trains a new model (and turns them back
+on). Both upload every file again.`,
 		Args: exactArgs(1),
 	}
 	ws := workspaceFlag(c)
 	c.Flags().StringVar(&repoName, "repo", "", "repository name (required)")
 	c.Flags().BoolVar(&asJSON, "json", false, "print a JSON summary")
 	c.Flags().IntVar(&maxSize, "max-file-size", extract.DefaultMaxFileSize, "skip files larger than this many bytes")
+	c.Flags().BoolVar(&noEmbeddings, "no-embeddings", false, "no semantic search for this repo: drop its model and vectors (kept for later runs)")
+	c.Flags().BoolVar(&retrain, "retrain", false, "train a new embedding model from the current files")
 	c.RunE = func(c *cobra.Command, args []string) error {
 		if repoName == "" {
 			return usageError{errors.New("--repo is required (see optiq index --help)")}
+		}
+		if noEmbeddings && retrain {
+			return usageError{errors.New("--no-embeddings and --retrain contradict each other (see optiq index --help)")}
 		}
 		cl, cfg, err := connect()
 		if err != nil {
@@ -80,7 +104,7 @@ changed files and removes deleted ones; an interrupted run changes nothing.`,
 		}
 		ex, release := newExtractor(c.Context(), c.ErrOrStderr())
 		defer release()
-		opts := indexOptions{maxFileSize: maxSize, extractor: ex}
+		opts := indexOptions{maxFileSize: maxSize, extractor: ex, noEmbeddings: noEmbeddings, retrain: retrain}
 		if f, ok := c.ErrOrStderr().(*os.File); ok && term.IsTerminal(int(f.Fd())) && !asJSON {
 			opts.progress = f
 		}
@@ -100,6 +124,12 @@ changed files and removes deleted ones; an interrupted run changes nothing.`,
 		}
 		fmt.Fprintf(c.OutOrStdout(), "indexed %s: %d files (%d uploaded, %d unchanged, %d removed, %d skipped%s), %d symbols, %.1f MB in %.1fs\n",
 			sum.Repo, sum.Files, sum.Uploaded, sum.Unchanged, sum.Removed, sum.Skipped, resumed, sum.Symbols, float64(sum.Bytes)/1e6, sum.Seconds)
+		switch sum.Embeddings {
+		case "trained":
+			fmt.Fprintf(c.OutOrStdout(), "trained an embedding model (%.1fs); %d symbol vectors uploaded\n", sum.Phases["train"], sum.Vectors)
+		case "none":
+			fmt.Fprintln(c.OutOrStdout(), "too little text to train an embedding model yet: semantic search is off for this repo until it grows (optiq index --retrain)")
+		}
 		return nil
 	}
 	return c
@@ -177,6 +207,14 @@ func indexRepo(ctx context.Context, cl *web.Client, ws, repoName, dir string, o 
 	if err := g.Wait(); err != nil {
 		return sum, err
 	}
+	var warnMu sync.Mutex
+	warn := func(format string, args ...any) {
+		warnMu.Lock()
+		defer warnMu.Unlock()
+		if len(sum.Warnings) < 100 {
+			sum.Warnings = append(sum.Warnings, fmt.Sprintf(format, args...))
+		}
+	}
 	manifest := make([]app.FileFingerprint, 0, len(entries))
 	for _, e := range entries {
 		if e.skip != "" {
@@ -188,10 +226,59 @@ func indexRepo(ctx context.Context, cl *web.Client, ws, repoName, dir string, o 
 
 	mark("fingerprint")
 
-	// 2. Ask the server what it needs.
-	plan, err := cl.BeginIndex(ctx, ws, repo.ID, manifest)
+	// 2. The embedding model: trained here when the repo has none (or on
+	// --retrain), from every file's symbols, which are kept for the
+	// upload; else the repo's own.
+	var model *embed.Model
+	var iopts app.IndexOptions
+	var parsed map[string][]extract.Symbol
+	var sealedModel []byte
+	switch {
+	case o.noEmbeddings || repo.NoEmbedding && !o.retrain:
+		iopts.NoEmbeddings = true
+		sum.Embeddings = "off"
+	case repo.ModelID == "" || o.retrain:
+		var texts []string
+		parsed, texts, err = parseAll(ctx, dir, manifest, o, warn)
+		if err != nil {
+			return sum, err
+		}
+		if model, err = trainModel(ctx, texts); err != nil {
+			return sum, fmt.Errorf("train the embedding model: %w", err)
+		}
+		sum.Embeddings = "none"
+		if model != nil {
+			blob, err := model.MarshalBinary()
+			if err != nil {
+				return sum, err
+			}
+			id := modelID(rc, blob)
+			iopts.Model, iopts.Dims = id, model.Dims()
+			sealedModel = rc.Seal(modelPath, modelKind(id), blob)
+			sum.Embeddings = "trained"
+		}
+	default:
+		if model, err = repoModel(ctx, cl, ws, repo, rc); err != nil {
+			return sum, err
+		}
+		sum.Embeddings = "reused"
+	}
+	mark("train")
+
+	// 3. Ask the server what it needs.
+	plan, err := cl.BeginIndex(ctx, ws, repo.ID, manifest, iopts)
 	if err != nil {
 		return sum, err
+	}
+	if plan.Model == "" {
+		model = nil // the session takes no vectors
+	} else if model == nil || plan.Dims != model.Dims() || iopts.Model == "" && plan.Model != repo.ModelID {
+		return sum, errors.New("the repo's embedding model changed while indexing (another run committed): run optiq index again")
+	}
+	if sealedModel != nil {
+		if err := cl.PutModel(ctx, ws, repo.ID, plan.SessionID, sealedModel); err != nil {
+			return sum, fmt.Errorf("upload the embedding model: %w", err)
+		}
 	}
 	sum.Unchanged, sum.Removed, sum.Resumed = plan.Unchanged, len(plan.Drop), plan.Resumed
 	upload := plan.Upload
@@ -200,7 +287,7 @@ func indexRepo(ctx context.Context, cl *web.Client, ws, repoName, dir string, o 
 	}
 	mark("plan")
 
-	// 3. Parse, seal and upload what it needs, in parallel batches.
+	// 4. Parse, embed, seal and upload what it needs, in parallel batches.
 	var bar *progressbar.ProgressBar
 	if o.progress != nil && len(upload) > 0 {
 		bar = progressbar.NewOptions(len(upload), progressbar.OptionSetWriter(o.progress),
@@ -209,15 +296,7 @@ func indexRepo(ctx context.Context, cl *web.Client, ws, repoName, dir string, o 
 			progressbar.OptionClearOnFinish())
 	}
 	uploads := make(chan app.FileUpload, 64)
-	var warnMu sync.Mutex
-	warn := func(format string, args ...any) {
-		warnMu.Lock()
-		defer warnMu.Unlock()
-		if len(sum.Warnings) < 100 {
-			sum.Warnings = append(sum.Warnings, fmt.Sprintf(format, args...))
-		}
-	}
-	var bytesRead, symbols atomic.Int64
+	var bytesRead, symbols, vectors, embedNanos atomic.Int64
 	g, gctx = errgroup.WithContext(ctx)
 	next.Store(0)
 	var producers sync.WaitGroup
@@ -235,7 +314,16 @@ func indexRepo(ctx context.Context, cl *web.Client, ws, repoName, dir string, o 
 				if err != nil {
 					return fmt.Errorf("%s changed while indexing (%v): run optiq index again", p, err)
 				}
-				up := buildUpload(gctx, rc, o.extractor, p, b, warn)
+				syms, ok := parsed[p]
+				if !ok {
+					syms = extractSymbols(gctx, o.extractor, p, b, warn)
+				}
+				up := buildUpload(rc, p, b, syms)
+				if model != nil {
+					t0 := time.Now()
+					vectors.Add(int64(embedSymbols(model, &up, syms, b)))
+					embedNanos.Add(int64(time.Since(t0)))
+				}
 				bytesRead.Add(int64(len(b)))
 				symbols.Add(int64(len(up.Symbols)))
 				select {
@@ -295,7 +383,7 @@ func indexRepo(ctx context.Context, cl *web.Client, ws, repoName, dir string, o 
 
 	mark("upload")
 
-	// 4. Commit: the new generation becomes visible at once.
+	// 5. Commit: the new generation becomes visible at once.
 	res, err := cl.Commit(ctx, ws, repo.ID, plan.SessionID)
 	if err != nil {
 		return sum, err
@@ -305,26 +393,36 @@ func indexRepo(ctx context.Context, cl *web.Client, ws, repoName, dir string, o 
 	sum.Uploaded = len(upload)
 	sum.Bytes = bytesRead.Load()
 	sum.Symbols = int(symbols.Load())
+	sum.Vectors = int(vectors.Load())
+	sum.Phases["embed_cpu"] = time.Duration(embedNanos.Load()).Seconds()
 	sum.Generation = res.Generation
 	sum.Seconds = time.Since(start).Seconds()
 	return sum, nil
 }
 
-// buildUpload extracts and seals one file. Extraction failures are warnings:
-// the file is still indexed for path search.
-func buildUpload(ctx context.Context, rc *seal.Repo, ex extract.Extractor, p string, b []byte, warn func(string, ...any)) app.FileUpload {
-	lang := extract.DetectLanguage(p, b)
-	up := app.FileUpload{Path: p, Fingerprint: rc.Fingerprint(p, b), Language: lang, Size: int64(len(b)), Generated: extract.IsGenerated(b),
-		Content: rc.Seal(p, seal.KindContent, b)}
-	syms, err := ex.Symbols(ctx, lang, p, b)
+// extractSymbols extracts one file's symbols, keeping those the server
+// accepts. Extraction failures are warnings: the file is still indexed for
+// path search.
+func extractSymbols(ctx context.Context, ex extract.Extractor, p string, b []byte, warn func(string, ...any)) []extract.Symbol {
+	syms, err := ex.Symbols(ctx, extract.DetectLanguage(p, b), p, b)
 	if err != nil && !errors.Is(err, extract.ErrUnsupported) {
 		warn("%s: symbols skipped: %v", p, err)
 	}
+	kept := syms[:0]
+	for _, s := range syms {
+		if s.Name != "" && len(s.Name) <= app.MaxSymbolName && s.Line >= 1 {
+			kept = append(kept, s)
+		}
+	}
+	return kept
+}
+
+// buildUpload seals one file and its symbols.
+func buildUpload(rc *seal.Repo, p string, b []byte, syms []extract.Symbol) app.FileUpload {
+	up := app.FileUpload{Path: p, Fingerprint: rc.Fingerprint(p, b), Language: extract.DetectLanguage(p, b), Size: int64(len(b)), Generated: extract.IsGenerated(b),
+		Content: rc.Seal(p, seal.KindContent, b)}
 	up.Symbols = make([]app.EncryptedSymbol, 0, len(syms))
 	for _, s := range syms {
-		if s.Name == "" || len(s.Name) > app.MaxSymbolName || s.Line < 1 {
-			continue
-		}
 		es := app.EncryptedSymbol{Name: s.Name, Kind: s.Kind, Container: s.Container, Line: s.Line, EndLine: max(s.EndLine, s.Line)}
 		if s.Signature != "" {
 			es.Signature = rc.Seal(p, seal.SymbolField(seal.KindSignature, s.Name, s.Line), []byte(s.Signature))
@@ -335,6 +433,59 @@ func buildUpload(ctx context.Context, rc *seal.Repo, ex extract.Extractor, p str
 		up.Symbols = append(up.Symbols, es)
 	}
 	return up
+}
+
+// embedSymbols gives each symbol of up (built from syms) its quantised
+// vector, and returns how many got one (a text without a word the model
+// knows has none).
+func embedSymbols(m *embed.Model, up *app.FileUpload, syms []extract.Symbol, src []byte) int {
+	n := 0
+	for i, s := range syms {
+		if v, ok := m.Vector(extract.SymbolText(s, src)); ok {
+			up.Symbols[i].Vector = vector.Quantize(v)
+			n++
+		}
+	}
+	return n
+}
+
+// parseAll extracts the symbols of every file of the manifest, in
+// parallel, for training: it returns them by path, and their embedding
+// texts in manifest order (so training is deterministic).
+func parseAll(ctx context.Context, dir string, manifest []app.FileFingerprint, o indexOptions, warn func(string, ...any)) (map[string][]extract.Symbol, []string, error) {
+	syms := make([][]extract.Symbol, len(manifest))
+	texts := make([][]string, len(manifest))
+	var next atomic.Int64
+	g, gctx := errgroup.WithContext(ctx)
+	for range o.workers {
+		g.Go(func() error {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(manifest) || gctx.Err() != nil {
+					return gctx.Err()
+				}
+				p := manifest[i].Path
+				b, err := readLimited(filepath.Join(dir, filepath.FromSlash(p)), o.maxFileSize)
+				if err != nil {
+					return fmt.Errorf("%s changed while indexing (%v): run optiq index again", p, err)
+				}
+				syms[i] = extractSymbols(gctx, o.extractor, p, b, warn)
+				for _, s := range syms[i] {
+					texts[i] = append(texts[i], extract.SymbolText(s, b))
+				}
+			}
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, nil, err
+	}
+	byPath := make(map[string][]extract.Symbol, len(manifest))
+	var all []string
+	for i, m := range manifest {
+		byPath[m.Path] = syms[i]
+		all = append(all, texts[i]...)
+	}
+	return byPath, all, nil
 }
 
 // readLimited reads a regular file, refusing files over limit bytes.

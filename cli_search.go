@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/optiq/optiq/app"
 	"github.com/optiq/optiq/extract"
 	"github.com/optiq/optiq/seal"
 	"github.com/optiq/optiq/web"
@@ -31,6 +32,16 @@ type searchHit struct {
 	Doc       string  `json:"doc"`
 	Why       string  `json:"why,omitempty"`
 	Error     string  `json:"error,omitempty"`
+}
+
+// semanticText is what a query is embedded from: its plain words and sym:
+// values (filters are not meaning).
+func semanticText(q app.Query) string {
+	var words []string
+	for _, t := range q.Text() {
+		words = append(words, t.Value)
+	}
+	return strings.Join(words, " ")
 }
 
 // ciphers caches the repo ciphers needed to open search results.
@@ -71,12 +82,21 @@ func newSearchCmd() *cobra.Command {
 	var asJSON, explain bool
 	c := &cobra.Command{
 		Use:   "search QUERY",
-		Short: "Search symbols and paths",
-		Long: `Search symbol names and file paths. The query language: free text, sym:NAME,
-path:PART (or file:), lang:LANG, kind:KIND, repo:NAME, "quoted exact" names and
--negation (e.g. -path:_test.go). Signatures and docs are decrypted here.`,
+		Short: "Search symbols, paths and meaning",
+		Long: `Search symbol names and file paths, and code by what it does. The query
+language: free text, sym:NAME, path:PART (or file:), lang:LANG, kind:KIND,
+repo:NAME, "quoted exact" names and -negation (e.g. -path:_test.go).
+
+Modes: symbol and path search names and paths only; semantic finds symbols
+whose embedding is nearest the query's; hybrid fuses name matches with
+semantic similarity. Without --mode, a query of two or more plain words is
+hybrid, anything else symbol and path. The query is embedded here, with each
+repo's own model (downloaded sealed, cached, and opened with the repo key);
+signatures and docs are decrypted here too.`,
 		Example: `  optiq search HandleRequest
-  optiq search 'sym:Reader lang:go -path:_test.go'`,
+  optiq search 'sym:Reader lang:go -path:_test.go'
+  optiq search 'parse the cookie header of a request'
+  optiq search --mode semantic 'retry with exponential backoff'`,
 		Args: exactArgs(1),
 	}
 	ws := workspaceFlag(c)
@@ -93,7 +113,25 @@ path:PART (or file:), lang:LANG, kind:KIND, repo:NAME, "quoted exact" names and
 		if err != nil {
 			return err
 		}
-		results, err := cl.Search(c.Context(), ws(cfg), args[0], web.SearchOptions{Repo: repo, Limit: limit, Mode: mode})
+		opts := web.SearchOptions{Repo: repo, Limit: limit, Mode: mode}
+		q, err := app.ParseQuery(args[0])
+		if err != nil {
+			return usageError{err}
+		}
+		q.Mode = mode
+		if q.Semantic() {
+			var warnings []string
+			if opts.Vectors, warnings, err = queryVectors(c.Context(), cl, ws(cfg), repo, semanticText(q)); err != nil {
+				return err
+			}
+			for _, w := range warnings {
+				fmt.Fprintln(c.ErrOrStderr(), "warning:", w)
+			}
+			if len(opts.Vectors) == 0 && mode == app.ModeSemantic {
+				return errors.New("no repo searched has an embedding model that knows the query's words: index with embeddings on (the default), or search by name")
+			}
+		}
+		results, err := cl.Search(c.Context(), ws(cfg), args[0], opts)
 		if err != nil {
 			return err
 		}

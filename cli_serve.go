@@ -21,6 +21,7 @@ import (
 	"github.com/optiq/optiq/app"
 	"github.com/optiq/optiq/seal"
 	"github.com/optiq/optiq/search"
+	"github.com/optiq/optiq/search/vector"
 	"github.com/optiq/optiq/store"
 	"github.com/optiq/optiq/web"
 )
@@ -139,6 +140,7 @@ func openStore(ctx context.Context, cfg serverConfig, log *slog.Logger) (*store.
 		Logger:      log,
 		SMS:         sms,
 		OpenIndex:   func(dir string) (app.LexicalIndex, error) { return search.OpenLexical(filepath.Join(dir, "lexical")) },
+		Vectors:     vector.Indexes{},
 	})
 }
 

@@ -65,7 +65,7 @@ func TestBadInputIsRefusedAndStoresNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	plan, err := cl.BeginIndex(ctx, cfg.Workspace, "demo", []app.FileFingerprint{{Path: "new.go", Fingerprint: strings.Repeat("a", 64)}})
+	plan, err := cl.BeginIndex(ctx, cfg.Workspace, "demo", []app.FileFingerprint{{Path: "new.go", Fingerprint: strings.Repeat("a", 64)}}, app.IndexOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -67,6 +67,8 @@ const (
 	EpIndexBegin     = "index.begin"
 	EpIndexUpload    = "index.upload"
 	EpIndexCommit    = "index.commit"
+	EpIndexModel     = "index.model"
+	EpModelGet       = "models.get"
 	EpFileGet        = "files.get"
 	EpSearch         = "search"
 	EpSignInPage     = "ui.signin"
@@ -123,6 +125,8 @@ var Endpoints = map[string]Access{
 	EpIndexBegin:     {Scope: ScopeIndexWrite, Perm: PermIndex},
 	EpIndexUpload:    {Scope: ScopeIndexWrite, Perm: PermIndex},
 	EpIndexCommit:    {Scope: ScopeIndexWrite, Perm: PermIndex},
+	EpIndexModel:     {Scope: ScopeIndexWrite, Perm: PermIndex},
+	EpModelGet:       {Scope: ScopeSearchRead, Perm: PermRead},
 	EpFileGet:        {Scope: ScopeSearchRead, Perm: PermRead},
 	EpSearch:         {Scope: ScopeSearchRead, Perm: PermRead},
 }

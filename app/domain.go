@@ -34,6 +34,26 @@ type Repo struct {
 	IndexedAt   time.Time `json:"indexed_at,omitzero"`
 	CreatedAt   time.Time `json:"created_at"`
 	NoEmbedding bool      `json:"no_embeddings,omitempty"`
+	// ModelID identifies the repo's sealed embedding model (a keyed
+	// fingerprint of it; "" when there is none) and ModelDims its vector
+	// length.
+	ModelID   string `json:"model_id,omitempty"`
+	ModelDims int    `json:"model_dims,omitempty"`
+}
+
+// IndexOptions say what an index session carries besides files.
+type IndexOptions struct {
+	// Model is the id of a newly trained embedding model the client will
+	// upload to the session (PutModel) before committing; Dims its vector
+	// length. A new model makes the session full: every file is uploaded
+	// again, with vectors from that model.
+	Model string `json:"model,omitempty"`
+	Dims  int    `json:"dims,omitempty"`
+	// Full asks for every file to be uploaded again.
+	Full bool `json:"full,omitempty"`
+	// NoEmbeddings turns semantic search off for the repo: the commit drops
+	// its model and vectors (the session is full).
+	NoEmbeddings bool `json:"no_embeddings,omitempty"`
 }
 
 // FileFingerprint is one manifest entry: a path and the keyed fingerprint of
@@ -55,6 +75,10 @@ type IndexPlan struct {
 	// (Resumed of them).
 	Upload  []string `json:"upload"`
 	Resumed int      `json:"resumed"`
+	// Model and Dims are the embedding model vectors uploaded to this
+	// session must come from ("" for none: send no vectors).
+	Model string `json:"model,omitempty"`
+	Dims  int    `json:"dims,omitempty"`
 }
 
 // EncryptedSymbol is a symbol as uploaded and stored: plaintext metadata,
@@ -67,6 +91,9 @@ type EncryptedSymbol struct {
 	EndLine   int    `json:"end_line"`
 	Signature []byte `json:"signature,omitempty"`
 	Doc       []byte `json:"doc,omitempty"`
+	// Vector is the symbol's embedding, int8-quantised (plaintext, see
+	// DESIGN §4), or nil.
+	Vector []int8 `json:"vector,omitempty"`
 }
 
 // FileUpload is one file of an upload batch.

@@ -41,6 +41,34 @@ type Query struct {
 	Mode  string
 	// RepoIDs restricts the search; filled in by the tenant from repo: terms.
 	RepoIDs []string
+	// Vectors are the query's embeddings by repo id, computed by the client
+	// with each repo's own model (the server cannot: models are sealed).
+	Vectors map[string][]float32
+}
+
+// Semantic reports whether the query should use vectors: modes semantic
+// and hybrid, and in the default mode natural-language queries, which have
+// two or more plain words and no quoted or sym: terms.
+func (q Query) Semantic() bool {
+	switch q.Mode {
+	case ModeSemantic, ModeHybrid:
+		return true
+	case ModeAuto:
+		words := 0
+		for _, t := range q.Terms {
+			if t.Negate {
+				continue
+			}
+			if t.Field == FieldSym || t.Exact {
+				return false
+			}
+			if t.Field == FieldText {
+				words++
+			}
+		}
+		return words >= 2
+	}
+	return false
 }
 
 // MaxQueryLen bounds the raw query size.

@@ -175,3 +175,38 @@ func (a Ranking) Explain(kind string) string {
 	class := [...]string{"source", "test", "vendor/generated"}[a.Class]
 	return TierNames[a.Tier] + "; " + kind + "; " + class + " file; path length " + strconv.Itoa(a.PathLen)
 }
+
+// Hybrid search fuses a normalised lexical score with the cosine similarity
+// of the symbol's vector to the query's (both in [0, 1]); exact and prefix
+// name matches outweigh any vector-only hit, so known names still come
+// first.
+const (
+	LexicalWeight = 0.6
+	VectorWeight  = 0.4
+)
+
+// tierScores normalise match tiers to [0, 1].
+var tierScores = [TierCount]float64{1, 0.97, 0.85, 0.75, 0.6, 0.35}
+
+// Fuse returns the hybrid score of a candidate: lexical says whether the
+// lexical index matched it (at r.Tier), cos is its vector similarity (0
+// when it has none). Kind and path class shade the score a little, so a
+// test helper does not outrank the function it tests.
+func (a Ranking) Fuse(lexical bool, cos float64) float64 {
+	s := VectorWeight * max(cos, 0)
+	if lexical {
+		s += LexicalWeight * tierScores[a.Tier]
+	}
+	return s - 0.01*float64(a.Kind) - 0.03*float64(a.Class)
+}
+
+// ExplainHybrid says how a hybrid score was made.
+func (a Ranking) ExplainHybrid(kind string, lexical bool, cos float64) string {
+	class := [...]string{"source", "test", "vendor/generated"}[a.Class]
+	lex := "no name match"
+	if lexical {
+		lex = TierNames[a.Tier]
+	}
+	return "hybrid: " + lex + " (weight " + strconv.FormatFloat(LexicalWeight, 'f', 1, 64) + ") + semantic similarity " +
+		strconv.FormatFloat(cos, 'f', 3, 64) + " (weight " + strconv.FormatFloat(VectorWeight, 'f', 1, 64) + "); " + kind + "; " + class + " file"
+}

@@ -128,7 +128,11 @@ type Tenant interface {
 	Repo(ctx context.Context, ref string) (Repo, error)
 	DeleteRepo(ctx context.Context, repoID string) error
 
-	BeginIndex(ctx context.Context, repoID string, manifest []FileFingerprint) (IndexPlan, error)
+	BeginIndex(ctx context.Context, repoID string, manifest []FileFingerprint, opts IndexOptions) (IndexPlan, error)
+	// PutModel stores the sealed embedding model a session announced.
+	PutModel(ctx context.Context, repoID, sessionID string, blob []byte) error
+	// Model returns the repo's sealed embedding model and its id.
+	Model(ctx context.Context, repoID string) (blob []byte, id string, err error)
 	Upload(ctx context.Context, repoID, sessionID string, files []FileUpload) error
 	CommitIndex(ctx context.Context, repoID, sessionID string) (IndexCommit, error)
 
@@ -206,4 +210,35 @@ type SearchResult struct {
 	Why       string  `json:"why,omitempty"`
 	Signature []byte  `json:"signature,omitempty"`
 	Doc       []byte  `json:"doc,omitempty"`
+}
+
+// VectorHit is a vector search result: a symbol row id and its cosine
+// similarity to the query.
+type VectorHit struct {
+	ID    int64
+	Score float32
+}
+
+// VectorIndex is a workspace's derived index of symbol vectors of one
+// length, partitioned by repo id (each repo has its own embedding model, so
+// only vectors of one repo are comparable). Vectors are int8-quantised.
+type VectorIndex interface {
+	Dims() int
+	AddBatch(repo string, ids []int64, vecs [][]int8) error
+	Delete(repo string, ids ...int64)
+	DeletePart(repo string)
+	Parts() []string
+	Search(repo string, q []float32, k int) []VectorHit
+	// Generation is the tenant index version the index reflects.
+	Generation() uint64
+	SetGeneration(g uint64)
+	// Save writes the index atomically.
+	Save(path string) error
+}
+
+// VectorIndexes makes vector indexes: new, or loaded from a file written
+// by Save (a missing file is fs.ErrNotExist; a damaged one another error).
+type VectorIndexes interface {
+	New(dims int) VectorIndex
+	Load(path string) (VectorIndex, error)
 }

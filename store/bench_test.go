@@ -70,7 +70,7 @@ func stdlibTenantN(b *testing.B, copies int) (app.Tenant, []string) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		plan, err := tn.BeginIndex(ctx, repo.ID, manifest)
+		plan, err := tn.BeginIndex(ctx, repo.ID, manifest, app.IndexOptions{})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -29,6 +29,9 @@ type Options struct {
 	// OpenIndex opens a tenant's derived lexical index in dir. Nil means
 	// tenants have no lexical index (search answers from nothing).
 	OpenIndex func(dir string) (app.LexicalIndex, error)
+	// Vectors makes the derived vector indexes of semantic search. Nil
+	// means no semantic search.
+	Vectors app.VectorIndexes
 	// MaxOpenTenants caps the tenant files kept open (default 64).
 	MaxOpenTenants int
 	// Now is the clock (default time.Now).

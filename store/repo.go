@@ -32,13 +32,13 @@ func bumpIndexVersion(ctx context.Context, tx *sql.Tx) (int64, error) {
 	return v, err
 }
 
-const repoColumns = `r.id, r.name, r.key_check, r.no_embeddings, r.generation, r.indexed_at, r.created_at, r.files, r.bytes, r.symbols`
+const repoColumns = `r.id, r.name, r.key_check, r.no_embeddings, r.generation, r.indexed_at, r.created_at, r.files, r.bytes, r.symbols, r.model_id, r.model_dims`
 
 func scanRepo(sc interface{ Scan(...any) error }) (app.Repo, error) {
 	var r app.Repo
 	var indexed sql.NullInt64
 	var created int64
-	err := sc.Scan(&r.ID, &r.Name, &r.KeyCheck, &r.NoEmbedding, &r.Generation, &indexed, &created, &r.Files, &r.Bytes, &r.Symbols)
+	err := sc.Scan(&r.ID, &r.Name, &r.KeyCheck, &r.NoEmbedding, &r.Generation, &indexed, &created, &r.Files, &r.Bytes, &r.Symbols, &r.ModelID, &r.ModelDims)
 	if indexed.Valid {
 		r.IndexedAt = time.Unix(indexed.Int64, 0).UTC()
 	}
@@ -127,7 +127,11 @@ func (h *Tenant) DeleteRepo(ctx context.Context, repoID string) error {
 		return err
 	}
 	h.t.settlePreAdded("", &ch)
-	return h.t.apply(ctx, ch)
+	if err := h.t.apply(ctx, ch); err != nil {
+		return err
+	}
+	h.t.applyVectors(ctx, vectorChange{version: ch.Version, repo: repoID, dropPart: true})
+	return nil
 }
 
 // The vocabulary is kept in step set-wise: a commit adds the symbol counts
@@ -273,7 +277,7 @@ func validateUpload(f *app.FileUpload) error {
 	if err := app.ValidatePath(f.Path); err != nil {
 		return err
 	}
-	if len(f.Fingerprint) != 64 || strings.Trim(f.Fingerprint, "0123456789abcdef") != "" {
+	if !isHex64(f.Fingerprint) {
 		return app.Errorf(app.EINVALID, "%s: fingerprint must be 64 lower-case hex characters", f.Path)
 	}
 	if len(f.Language) > 32 || strings.Trim(f.Language, "abcdefghijklmnopqrstuvwxyz0123456789+#-_") != "" {
@@ -311,7 +315,7 @@ func validateUpload(f *app.FileUpload) error {
 
 // BeginIndex implements app.Tenant: it compares the manifest with what is
 // stored and records a session listing what the client must upload.
-func (h *Tenant) BeginIndex(ctx context.Context, repoID string, manifest []app.FileFingerprint) (app.IndexPlan, error) {
+func (h *Tenant) BeginIndex(ctx context.Context, repoID string, manifest []app.FileFingerprint, opts app.IndexOptions) (app.IndexPlan, error) {
 	seen := make(map[string]string, len(manifest))
 	for _, m := range manifest {
 		if err := app.ValidatePath(m.Path); err != nil {
@@ -322,15 +326,31 @@ func (h *Tenant) BeginIndex(ctx context.Context, repoID string, manifest []app.F
 		}
 		seen[m.Path] = m.Fingerprint
 	}
+	if err := validateIndexOptions(opts); err != nil {
+		return app.IndexPlan{}, err
+	}
 	plan := app.IndexPlan{SessionID: newID("x_"), Need: []string{}, Drop: []string{}}
 	err := h.t.db.Tx(ctx, func(tx *sql.Tx) error {
 		var gen int64
-		if err := tx.QueryRowContext(ctx, `SELECT generation FROM repos WHERE id = ?`, repoID).Scan(&gen); err != nil {
+		var model string
+		var dims int
+		if err := tx.QueryRowContext(ctx, `SELECT generation, model_id, model_dims FROM repos WHERE id = ?`, repoID).Scan(&gen, &model, &dims); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				return app.Errorf(app.ENOTFOUND, "repo %q not found", repoID)
 			}
 			return err
 		}
+		// The vectors a session uploads all come from one model: a new
+		// one replaces every vector of the repo, and so does dropping
+		// embeddings, so both make the session full.
+		full := opts.Full || opts.Model != "" || opts.NoEmbeddings && model != ""
+		switch {
+		case opts.Model != "":
+			model, dims = opts.Model, opts.Dims
+		case opts.NoEmbeddings:
+			model, dims = "", 0
+		}
+		plan.Model, plan.Dims = model, dims
 		rows, err := tx.QueryContext(ctx, `SELECT path, fingerprint FROM files WHERE repo_id = ? AND session_id IS NULL`, repoID)
 		if err != nil {
 			return err
@@ -347,7 +367,7 @@ func (h *Tenant) BeginIndex(ctx context.Context, repoID string, manifest []app.F
 			switch {
 			case !ok:
 				plan.Drop = append(plan.Drop, p)
-			case want != fp:
+			case want != fp || full:
 				plan.Need = append(plan.Need, p)
 			default:
 				plan.Unchanged++
@@ -368,28 +388,59 @@ func (h *Tenant) BeginIndex(ctx context.Context, repoID string, manifest []app.F
 		if _, err := tx.ExecContext(ctx, `DELETE FROM index_sessions WHERE repo_id = ? AND base_generation != ?`, repoID, gen); err != nil {
 			return err
 		}
-		resumed, err := h.resume(ctx, tx, repoID, gen, &plan, seen)
+		resumed, err := h.resume(ctx, tx, repoID, gen, &plan, seen, opts)
 		if err != nil || resumed {
 			if err == nil {
 				_, err = tx.ExecContext(ctx, `UPDATE index_sessions SET need = ?, drop_paths = ? WHERE id = ?`, string(need), string(drop), plan.SessionID)
 			}
 			return err
 		}
+		// An interrupted session that carried other vectors is superseded.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM index_sessions WHERE repo_id = ?`, repoID); err != nil {
+			return err
+		}
 		plan.Upload = plan.Need
-		_, err = tx.ExecContext(ctx, `INSERT INTO index_sessions (id, repo_id, base_generation, need, drop_paths, created_at) VALUES (?,?,?,?,?,?)`,
-			plan.SessionID, repoID, gen, string(need), string(drop), h.s.now())
+		_, err = tx.ExecContext(ctx, `INSERT INTO index_sessions (id, repo_id, base_generation, need, drop_paths, created_at, model_id, model_dims, new_model, no_embeddings)
+			VALUES (?,?,?,?,?,?,?,?,?,?)`,
+			plan.SessionID, repoID, gen, string(need), string(drop), h.s.now(), model, dims, opts.Model != "", opts.NoEmbeddings)
 		return err
 	})
 	return plan, err
+}
+
+// Bounds on embedding models and vectors.
+const (
+	MaxModelBlob  = 256 << 20
+	MinVectorDims = 8
+	MaxVectorDims = 4096
+)
+
+func validateIndexOptions(o app.IndexOptions) error {
+	switch {
+	case o.Model != "" && o.NoEmbeddings:
+		return app.Errorf(app.EINVALID, "an index session cannot both upload a model and turn embeddings off")
+	case o.Model != "" && !isHex64(o.Model):
+		return app.Errorf(app.EINVALID, "model id must be 64 lower-case hex characters")
+	case o.Model != "" && (o.Dims < MinVectorDims || o.Dims > MaxVectorDims):
+		return app.Errorf(app.EINVALID, "model dimensions must be from %d to %d", MinVectorDims, MaxVectorDims)
+	case o.Model == "" && o.Dims != 0:
+		return app.Errorf(app.EINVALID, "dimensions given without a model")
+	}
+	return nil
+}
+
+func isHex64(s string) bool {
+	return len(s) == 64 && strings.Trim(s, "0123456789abcdef") == ""
 }
 
 // resume continues the latest interrupted session of the repo, if one is
 // still current: files it already holds with the fingerprint the manifest
 // now gives are kept and left out of plan.Need (the session still needs
 // them for its commit); any other pending file of it is discarded.
-func (h *Tenant) resume(ctx context.Context, tx *sql.Tx, repoID string, gen int64, plan *app.IndexPlan, manifest map[string]string) (bool, error) {
+func (h *Tenant) resume(ctx context.Context, tx *sql.Tx, repoID string, gen int64, plan *app.IndexPlan, manifest map[string]string, opts app.IndexOptions) (bool, error) {
 	var id string
-	err := tx.QueryRowContext(ctx, `SELECT id FROM index_sessions WHERE repo_id = ? AND base_generation = ? ORDER BY created_at DESC, id LIMIT 1`, repoID, gen).Scan(&id)
+	err := tx.QueryRowContext(ctx, `SELECT id FROM index_sessions WHERE repo_id = ? AND base_generation = ? AND model_id = ? AND new_model = ? AND no_embeddings = ?
+		ORDER BY created_at DESC, id LIMIT 1`, repoID, gen, plan.Model, opts.Model != "", opts.NoEmbeddings).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -443,16 +494,22 @@ func (h *Tenant) resume(ctx context.Context, tx *sql.Tx, repoID string, gen int6
 }
 
 type session struct {
-	baseGen int64
-	need    []string
-	drop    []string
+	baseGen      int64
+	need         []string
+	drop         []string
+	model        string // the model vectors come from ("": no vectors)
+	dims         int
+	newModel     bool // the session uploads model and replaces every vector
+	noEmbeddings bool // the session turns embeddings off
+	hasModel     bool // the new model's blob is uploaded
 }
 
 func loadSession(ctx context.Context, q querier, repoID, id string) (session, error) {
 	var s session
 	var need, drop string
-	err := q.QueryRowContext(ctx, `SELECT base_generation, need, drop_paths FROM index_sessions WHERE id = ? AND repo_id = ?`, id, repoID).
-		Scan(&s.baseGen, &need, &drop)
+	err := q.QueryRowContext(ctx, `SELECT base_generation, need, drop_paths, model_id, model_dims, new_model, no_embeddings, model IS NOT NULL
+		FROM index_sessions WHERE id = ? AND repo_id = ?`, id, repoID).
+		Scan(&s.baseGen, &need, &drop, &s.model, &s.dims, &s.newModel, &s.noEmbeddings, &s.hasModel)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, app.Errorf(app.ENOTFOUND, "index session %q not found (it may have expired): run optiq index again", id)
 	}
@@ -582,7 +639,7 @@ func (h *Tenant) stage(ctx context.Context, repoID, sessionID string, files []ap
 			return err
 		}
 		defer insFile.Close()
-		insSym, err := tx.PrepareContext(ctx, `INSERT INTO symbols (file_id, name, lname, kind, container, line, end_line, signature, doc) VALUES (?,?,?,?,?,?,?,?,?)`)
+		insSym, err := tx.PrepareContext(ctx, `INSERT INTO symbols (file_id, name, lname, kind, container, line, end_line, signature, doc, vec) VALUES (?,?,?,?,?,?,?,?,?,?)`)
 		if err != nil {
 			return err
 		}
@@ -590,6 +647,9 @@ func (h *Tenant) stage(ctx context.Context, repoID, sessionID string, files []ap
 		for _, f := range files {
 			if !needed[f.Path] {
 				return app.Errorf(app.EINVALID, "%s: not part of this index session's plan", f.Path)
+			}
+			if err := checkVectors(f, s.dims); err != nil {
+				return err
 			}
 			if _, err := delFile.ExecContext(ctx, sessionID, f.Path); err != nil {
 				return err
@@ -599,7 +659,7 @@ func (h *Tenant) stage(ctx context.Context, repoID, sessionID string, files []ap
 				return err
 			}
 			for _, sym := range f.Symbols {
-				if _, err := insSym.ExecContext(ctx, fileID, sym.Name, strings.ToLower(sym.Name), sym.Kind, sym.Container, sym.Line, sym.EndLine, sym.Signature, sym.Doc); err != nil {
+				if _, err := insSym.ExecContext(ctx, fileID, sym.Name, strings.ToLower(sym.Name), sym.Kind, sym.Container, sym.Line, sym.EndLine, sym.Signature, sym.Doc, vecBytes(sym.Vector)); err != nil {
 					return err
 				}
 			}
@@ -616,6 +676,7 @@ func (h *Tenant) CommitIndex(ctx context.Context, repoID, sessionID string) (app
 	defer h.t.mu.Unlock()
 	var res app.IndexCommit
 	var ch app.IndexChange
+	var vch vectorChange
 	start := time.Now()
 	err := h.t.db.Tx(ctx, func(tx *sql.Tx) error {
 		s, err := loadSession(ctx, tx, repoID, sessionID)
@@ -636,6 +697,10 @@ func (h *Tenant) CommitIndex(ctx context.Context, repoID, sessionID string) (app
 		if staged != len(s.need) {
 			return app.Errorf(app.EINVALID, "index session incomplete: %d of %d files uploaded", staged, len(s.need))
 		}
+		if s.newModel && !s.hasModel {
+			return app.Errorf(app.EINVALID, "index session incomplete: the embedding model was not uploaded")
+		}
+		vch.repo, vch.dims, vch.dropPart = repoID, s.dims, s.newModel || s.noEmbeddings
 		if err := beginNameDelta(ctx, tx); err != nil {
 			return err
 		}
@@ -651,11 +716,22 @@ func (h *Tenant) CommitIndex(ctx context.Context, repoID, sessionID string) (app
 				return err
 			}
 			ch.DeleteFiles = append(ch.DeleteFiles, ids...)
+			if !vch.dropPart {
+				if err := vch.deleted(ctx, tx, where, args); err != nil {
+					return err
+				}
+			}
 			if _, err := tx.ExecContext(ctx, `DELETE FROM files AS f `+where, args...); err != nil {
 				return err
 			}
 		}
 		if err := addNameDelta(ctx, tx, +1, `WHERE f.session_id = ?`, []any{sessionID}); err != nil {
+			return err
+		}
+		if err := vch.added(ctx, tx, sessionID); err != nil {
+			return err
+		}
+		if err := commitModel(ctx, tx, repoID, sessionID, s); err != nil {
 			return err
 		}
 		rows, err := tx.QueryContext(ctx, `UPDATE files SET session_id = NULL WHERE session_id = ? RETURNING id, path, language`, sessionID)
@@ -690,6 +766,7 @@ func (h *Tenant) CommitIndex(ctx context.Context, repoID, sessionID string) (app
 		if err != nil {
 			return err
 		}
+		vch.version = ch.Version
 		res.Added, res.Removed = len(ch.AddFiles), len(s.drop)
 		return tx.QueryRowContext(ctx, `UPDATE repos SET
 			files = (SELECT count(*) FROM files WHERE repo_id = ?1 AND session_id IS NULL),
@@ -705,6 +782,7 @@ func (h *Tenant) CommitIndex(ctx context.Context, repoID, sessionID string) (app
 	if err := h.t.apply(ctx, ch); err != nil {
 		return res, fmt.Errorf("update search index: %w", err)
 	}
+	h.t.applyVectors(ctx, vch)
 	h.s.opts.Logger.InfoContext(ctx, "index session committed", "request_id", app.RequestIDFrom(ctx), "workspace", h.ws.ID, "repo", repoID,
 		"generation", res.Generation, "added", res.Added, "removed", res.Removed, "names_added", len(ch.AddNames), "names_deleted", len(ch.DeleteNames),
 		"db_seconds", committed.Sub(start).Seconds(), "index_seconds", time.Since(committed).Seconds())

@@ -42,6 +42,12 @@ func (h *Tenant) Search(ctx context.Context, q app.Query) ([]app.SearchResult, e
 	}
 	texts := q.Text()
 	kinds, _ := q.Filters(app.FieldKind)
+	if q.Semantic() && len(q.Vectors) > 0 {
+		return h.semanticSearch(ctx, q, texts, repoNames)
+	}
+	if q.Mode == app.ModeSemantic {
+		return nil, app.Errorf(app.EINVALID, "semantic search needs query vectors from the repos' embedding models: use optiq search (it embeds the query), or index with embeddings on")
+	}
 	var cands []candidate
 	switch {
 	case q.Mode == app.ModePath:
@@ -190,11 +196,19 @@ func nameTier(texts []app.Term, name string) int {
 // symbolRows fetches live symbols with the query's filters applied: names
 // (lower-case; nil for any), repos, languages, kinds and paths.
 func (h *Tenant) symbolRows(ctx context.Context, q app.Query, lnames []string, limit int) ([]candidate, error) {
+	if lnames != nil {
+		return h.symbolRowsWhere(ctx, q, `s.lname IN (`+placeholders(len(lnames))+`)`, toAny(lnames), limit)
+	}
+	return h.symbolRowsWhere(ctx, q, "", nil, limit)
+}
+
+// symbolRowsWhere is symbolRows with any condition on symbols s.
+func (h *Tenant) symbolRowsWhere(ctx context.Context, q app.Query, cond string, condArgs []any, limit int) ([]candidate, error) {
 	var where []string
 	var args []any
-	if lnames != nil {
-		where = append(where, `s.lname IN (`+placeholders(len(lnames))+`)`)
-		args = append(args, toAny(lnames)...)
+	if cond != "" {
+		where = append(where, cond)
+		args = append(args, condArgs...)
 	}
 	w, a := filterSQL(q, true)
 	where, args = append(where, w...), append(args, a...)

@@ -15,6 +15,7 @@ import (
 	"github.com/optiq/optiq/app"
 	"github.com/optiq/optiq/seal"
 	"github.com/optiq/optiq/search"
+	"github.com/optiq/optiq/search/vector"
 	"github.com/optiq/optiq/store"
 )
 
@@ -31,6 +32,7 @@ func openStore(t *testing.T, dir string) *store.Store {
 	st, err := store.Open(context.Background(), dir, store.Options{
 		Sealer: mk.Sealer(), EmailPepper: mk.Pepper("email"), Logger: slog.New(slog.DiscardHandler),
 		OpenIndex: func(d string) (app.LexicalIndex, error) { return search.OpenLexical(filepath.Join(d, "lexical")) },
+		Vectors:   vector.Indexes{},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -55,7 +57,7 @@ func index(t *testing.T, tn app.Tenant, repoID string, files map[string][]sym, v
 	for p := range files {
 		manifest = append(manifest, app.FileFingerprint{Path: p, Fingerprint: fp(p + version)})
 	}
-	plan, err := tn.BeginIndex(ctx, repoID, manifest)
+	plan, err := tn.BeginIndex(ctx, repoID, manifest, app.IndexOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,7 +228,7 @@ func TestSessionsAreIsolatedUntilCommit(t *testing.T) {
 	_, tn, repo := setup(t)
 	index(t, tn, repo.ID, map[string][]sym{"a.go": {{"Before", "function"}}}, "v1")
 	ctx := context.Background()
-	plan, err := tn.BeginIndex(ctx, repo.ID, []app.FileFingerprint{{Path: "a.go", Fingerprint: fp("changed")}})
+	plan, err := tn.BeginIndex(ctx, repo.ID, []app.FileFingerprint{{Path: "a.go", Fingerprint: fp("changed")}}, app.IndexOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,7 +252,7 @@ func TestSessionsAreIsolatedUntilCommit(t *testing.T) {
 	// manifest no longer lists the change, so the pending a.go is dropped
 	// and the commit changes nothing. The first run's commit then finds no
 	// session and says to run again.
-	plan2, err := tn.BeginIndex(ctx, repo.ID, []app.FileFingerprint{{Path: "a.go", Fingerprint: fp("a.gov1")}})
+	plan2, err := tn.BeginIndex(ctx, repo.ID, []app.FileFingerprint{{Path: "a.go", Fingerprint: fp("a.gov1")}}, app.IndexOptions{})
 	if err != nil || plan2.SessionID != plan.SessionID || len(plan2.Upload) != 0 {
 		t.Fatalf("second plan: %+v %v", plan2, err)
 	}
@@ -312,7 +314,7 @@ func TestGeneratedFilesAndModes(t *testing.T) {
 		files[i].Fingerprint, files[i].Language, files[i].Size, files[i].Content = fp(files[i].Path), "go", 1, []byte("x")
 		manifest = append(manifest, app.FileFingerprint{Path: files[i].Path, Fingerprint: files[i].Fingerprint})
 	}
-	plan, err := tn.BeginIndex(ctx, repo.ID, manifest)
+	plan, err := tn.BeginIndex(ctx, repo.ID, manifest, app.IndexOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -362,7 +364,7 @@ func TestNamesAddedDuringUploadSurviveOtherCommits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan, err := tn.BeginIndex(ctx, repo2.ID, []app.FileFingerprint{{Path: "z.go", Fingerprint: fp("z")}})
+	plan, err := tn.BeginIndex(ctx, repo2.ID, []app.FileFingerprint{{Path: "z.go", Fingerprint: fp("z")}}, app.IndexOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

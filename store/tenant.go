@@ -30,6 +30,10 @@ type tenantDB struct {
 	// added to the lexical index during its uploads.
 	preMu    sync.Mutex
 	preAdded map[string]map[string]bool
+	// vecs is the vector index, loaded on first use (store/vectors.go).
+	vecMu     sync.Mutex
+	vecs      *vectorSet
+	vectorKit app.VectorIndexes // nil: no semantic search
 }
 
 type tenantCache struct {
@@ -139,11 +143,13 @@ func (c *tenantCache) closeAll() error {
 }
 
 func (t *tenantDB) close() error {
+	// A vector index that cannot be saved is rebuilt on the next load.
+	verr := t.saveVectors()
 	var err error
 	if t.index != nil {
 		err = t.index.Close()
 	}
-	return errors.Join(err, t.db.Close())
+	return errors.Join(verr, err, t.db.Close())
 }
 
 func (s *Store) tenantDir(id string) string { return filepath.Join(s.dir, "tenants", id) }
@@ -157,7 +163,7 @@ func (s *Store) openTenant(ctx context.Context, id string) (*tenantDB, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &tenantDB{id: id, dir: dir, db: db, log: s.opts.Logger, preAdded: map[string]map[string]bool{}}
+	t := &tenantDB{id: id, dir: dir, db: db, log: s.opts.Logger, preAdded: map[string]map[string]bool{}, vectorKit: s.opts.Vectors}
 	if s.opts.OpenIndex != nil {
 		idx, err := s.opts.OpenIndex(filepath.Join(dir, "index"))
 		if err != nil {

@@ -75,9 +75,12 @@ func (s *Server) table() []route {
 		{method: "DELETE", path: ws + "/repos/:repo", endpoint: app.EpRepoDelete, h: s.deleteRepo},
 		{method: "POST", path: ws + "/repos/:repo/index-sessions", endpoint: app.EpIndexBegin, body: 32 << 20, h: s.beginIndex},
 		{method: "POST", path: ws + "/repos/:repo/index-sessions/:session/files", endpoint: app.EpIndexUpload, body: maxBody, h: s.uploadFiles},
+		{method: "PUT", path: ws + "/repos/:repo/index-sessions/:session/model", endpoint: app.EpIndexModel, body: maxBody, h: s.putModel},
 		{method: "POST", path: ws + "/repos/:repo/index-sessions/:session/commit", endpoint: app.EpIndexCommit, h: s.commitIndex},
+		{method: "GET", path: ws + "/repos/:repo/model", endpoint: app.EpModelGet, h: s.getModel},
 		{method: "GET", path: ws + "/repos/:repo/file", endpoint: app.EpFileGet, h: s.getFile},
 		{method: "GET", path: ws + "/search", endpoint: app.EpSearch, h: s.search},
+		{method: "POST", path: ws + "/search", endpoint: app.EpSearch, body: maxSearchBody, h: s.searchPost},
 		{method: "GET", path: "/signin", endpoint: app.EpSignInPage, h: s.ssoSignInPage},
 		{method: "POST", path: "/signin", endpoint: app.EpSignIn, form: true, h: s.ssoPasswordGuard(s.signIn)},
 		{method: "GET", path: "/oauth/authorize", endpoint: app.EpOAuthAuthorize, h: s.oauthAuthorize},
@@ -284,9 +287,11 @@ func (s *Server) deleteRepo(c *fiber.Ctx, r *call) error {
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
-// BeginIndexRequest carries the manifest of an index session.
+// BeginIndexRequest carries the manifest of an index session and what it
+// does to the repo's embeddings.
 type BeginIndexRequest struct {
 	Files []app.FileFingerprint `json:"files"`
+	app.IndexOptions
 }
 
 func (s *Server) beginIndex(c *fiber.Ctx, r *call) error {
@@ -298,7 +303,7 @@ func (s *Server) beginIndex(c *fiber.Ctx, r *call) error {
 	if err != nil {
 		return err
 	}
-	plan, err := r.tenant.BeginIndex(c.UserContext(), repo.ID, req.Files)
+	plan, err := r.tenant.BeginIndex(c.UserContext(), repo.ID, req.Files, req.IndexOptions)
 	if err != nil {
 		return err
 	}
@@ -331,6 +336,37 @@ func (s *Server) uploadFiles(c *fiber.Ctx, r *call) error {
 	return c.JSON(fiber.Map{"staged": len(req.Files)})
 }
 
+// putModel stores the sealed embedding model of an index session; the body
+// is the blob itself.
+func (s *Server) putModel(c *fiber.Ctx, r *call) error {
+	repo, err := s.repo(c, r)
+	if err != nil {
+		return err
+	}
+	if err := r.tenant.PutModel(c.UserContext(), repo.ID, c.Params("session"), c.Body()); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// ModelResponse is a repo's sealed embedding model.
+type ModelResponse struct {
+	ID    string `json:"id"`
+	Model []byte `json:"model"`
+}
+
+func (s *Server) getModel(c *fiber.Ctx, r *call) error {
+	repo, err := s.repo(c, r)
+	if err != nil {
+		return err
+	}
+	blob, id, err := r.tenant.Model(c.UserContext(), repo.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(ModelResponse{ID: id, Model: blob})
+}
+
 func (s *Server) commitIndex(c *fiber.Ctx, r *call) error {
 	repo, err := s.repo(c, r)
 	if err != nil {
@@ -360,28 +396,70 @@ type SearchResponse struct {
 	Results []app.SearchResult `json:"results"`
 }
 
+// SearchRequest is a search sent as POST, which can carry the query's
+// vectors (semantic and hybrid search: the client embeds the query with
+// each repo's model, which only it can open).
+type SearchRequest struct {
+	Query   string               `json:"q"`
+	Repo    string               `json:"repo,omitempty"`
+	Limit   int                  `json:"limit,omitempty"`
+	Mode    string               `json:"mode,omitempty"`
+	Vectors map[string][]float32 `json:"vectors,omitempty"` // by repo id
+}
+
+// maxSearchBody bounds a POST search: a query vector per repo.
+const maxSearchBody = 4 << 20
+
 func (s *Server) search(c *fiber.Ctx, r *call) error {
-	raw := c.Query("q")
-	if repo := c.Query("repo"); repo != "" {
-		raw = "repo:" + repo + " " + raw
+	req := SearchRequest{Query: c.Query("q"), Repo: c.Query("repo"), Mode: c.Query("mode")}
+	if l := c.Query("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil {
+			return app.Errorf(app.EINVALID, "limit must be a number from 1 to %d", maxLimit)
+		}
+		req.Limit = n
+	}
+	return s.runSearch(c, r, req)
+}
+
+func (s *Server) searchPost(c *fiber.Ctx, r *call) error {
+	var req SearchRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	return s.runSearch(c, r, req)
+}
+
+func (s *Server) runSearch(c *fiber.Ctx, r *call, req SearchRequest) error {
+	raw := req.Query
+	if req.Repo != "" {
+		raw = "repo:" + req.Repo + " " + raw
 	}
 	q, err := app.ParseQuery(raw)
 	if err != nil {
 		return err
 	}
 	q.Limit = defaultLimit
-	if l := c.Query("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > maxLimit {
+	if req.Limit != 0 {
+		if req.Limit < 1 || req.Limit > maxLimit {
 			return app.Errorf(app.EINVALID, "limit must be a number from 1 to %d", maxLimit)
 		}
-		q.Limit = n
+		q.Limit = req.Limit
 	}
-	switch q.Mode = c.Query("mode"); q.Mode {
-	case app.ModeAuto, app.ModeSymbol, app.ModePath:
+	switch q.Mode = req.Mode; q.Mode {
+	case app.ModeAuto, app.ModeSymbol, app.ModePath, app.ModeSemantic, app.ModeHybrid:
 	default:
-		return app.Errorf(app.EINVALID, "unknown search mode %q: use symbol or path", q.Mode)
+		return app.Errorf(app.EINVALID, "unknown search mode %q: use symbol, path, semantic or hybrid", q.Mode)
 	}
+	if len(req.Vectors) > 1000 {
+		return app.Errorf(app.EINVALID, "query vectors for %d repos: at most 1000", len(req.Vectors))
+	}
+	for repo, v := range req.Vectors {
+		if len(v) < 1 || len(v) > 4096 {
+			return app.Errorf(app.EINVALID, "query vector for repo %q has %d dimensions", repo, len(v))
+		}
+	}
+	q.Vectors = req.Vectors
 	results, err := r.tenant.Search(c.UserContext(), q)
 	if err != nil {
 		return err

@@ -233,9 +233,21 @@ func (c *Client) DeleteRepo(ctx context.Context, ws, repo string) error {
 }
 
 // BeginIndex starts an index session.
-func (c *Client) BeginIndex(ctx context.Context, ws, repo string, files []app.FileFingerprint) (app.IndexPlan, error) {
+func (c *Client) BeginIndex(ctx context.Context, ws, repo string, files []app.FileFingerprint, opts app.IndexOptions) (app.IndexPlan, error) {
 	var out app.IndexPlan
-	err := c.do(ctx, "POST", wsPath(ws, "repos", repo, "index-sessions"), BeginIndexRequest{Files: files}, &out)
+	err := c.do(ctx, "POST", wsPath(ws, "repos", repo, "index-sessions"), BeginIndexRequest{Files: files, IndexOptions: opts}, &out)
+	return out, err
+}
+
+// PutModel uploads the sealed embedding model an index session announced.
+func (c *Client) PutModel(ctx context.Context, ws, repo, session string, blob []byte) error {
+	return c.do(ctx, "PUT", wsPath(ws, "repos", repo, "index-sessions", session, "model"), rawBody{"application/octet-stream", blob}, nil)
+}
+
+// Model downloads a repo's sealed embedding model.
+func (c *Client) Model(ctx context.Context, ws, repo string) (ModelResponse, error) {
+	var out ModelResponse
+	err := c.do(ctx, "GET", wsPath(ws, "repos", repo, "model"), nil, &out)
 	return out, err
 }
 
@@ -263,10 +275,18 @@ type SearchOptions struct {
 	Repo  string
 	Limit int
 	Mode  string
+	// Vectors are the query's embeddings by repo id (semantic and hybrid
+	// search); with them the search is sent as POST.
+	Vectors map[string][]float32
 }
 
 // Search runs a query.
 func (c *Client) Search(ctx context.Context, ws, query string, o SearchOptions) ([]app.SearchResult, error) {
+	if len(o.Vectors) > 0 {
+		var out SearchResponse
+		err := c.do(ctx, "POST", wsPath(ws, "search"), SearchRequest{Query: query, Repo: o.Repo, Limit: o.Limit, Mode: o.Mode, Vectors: o.Vectors}, &out)
+		return out.Results, err
+	}
 	v := url.Values{"q": {query}}
 	if o.Repo != "" {
 		v.Set("repo", o.Repo)

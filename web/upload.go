@@ -15,12 +15,18 @@ import (
 // The framing is a sequence of unsigned varints and length-prefixed byte
 // strings:
 //
-//	"OPTQ" version=1 nfiles
+//	"OPTQ" version=2 nfiles
 //	per file: path fingerprint language size generated(0/1) content nsymbols
-//	per symbol: name kind container line end_line signature doc
+//	per symbol: name kind container line end_line signature doc vector
+//
+// where vector is the int8 embedding as a byte string (empty for none).
+// Version 1, without vectors, is still read.
 const UploadContentType = "application/vnd.optiq.upload"
 
-const uploadMagic = "OPTQ\x01"
+const (
+	uploadMagic   = "OPTQ\x02"
+	uploadMagicV1 = "OPTQ\x01"
+)
 
 // MarshalUpload encodes a batch in the binary framing.
 func MarshalUpload(files []app.FileUpload) []byte {
@@ -28,7 +34,7 @@ func MarshalUpload(files []app.FileUpload) []byte {
 	for _, f := range files {
 		n += len(f.Path) + len(f.Fingerprint) + len(f.Language) + len(f.Content) + 40
 		for _, s := range f.Symbols {
-			n += len(s.Name) + len(s.Kind) + len(s.Container) + len(s.Signature) + len(s.Doc) + 30
+			n += len(s.Name) + len(s.Kind) + len(s.Container) + len(s.Signature) + len(s.Doc) + len(s.Vector) + 32
 		}
 	}
 	b := make([]byte, 0, n)
@@ -55,6 +61,10 @@ func MarshalUpload(files []app.FileUpload) []byte {
 			b = binary.AppendUvarint(b, uint64(max(s.EndLine, 0)))
 			str(s.Signature)
 			str(s.Doc)
+			b = binary.AppendUvarint(b, uint64(len(s.Vector)))
+			for _, x := range s.Vector {
+				b = append(b, byte(x))
+			}
 		}
 	}
 	return b
@@ -98,9 +108,10 @@ func (r *uploadReader) str() string { return string(r.bytes()) }
 // UnmarshalUpload decodes the binary framing. Blobs alias data. Content is
 // checked later by the same validation as JSON uploads.
 func UnmarshalUpload(data []byte) ([]app.FileUpload, error) {
-	if len(data) < len(uploadMagic) || string(data[:len(uploadMagic)]) != uploadMagic {
-		return nil, app.Errorf(app.EINVALID, "upload body is not in the %s framing (version 1)", UploadContentType)
+	if len(data) < len(uploadMagic) || string(data[:len(uploadMagic)]) != uploadMagic && string(data[:len(uploadMagicV1)]) != uploadMagicV1 {
+		return nil, app.Errorf(app.EINVALID, "upload body is not in the %s framing (version 1 or 2)", UploadContentType)
 	}
+	vectors := string(data[:len(uploadMagic)]) == uploadMagic
 	r := &uploadReader{b: data[len(uploadMagic):]}
 	// Every file takes at least 7 bytes and every symbol 7: counts above
 	// what the body could hold are refused before allocating.
@@ -130,6 +141,14 @@ func UnmarshalUpload(data []byte) ([]app.FileUpload, error) {
 			s.EndLine = int(r.uint(1 << 31))
 			s.Signature = nilIfEmpty(r.bytes())
 			s.Doc = nilIfEmpty(r.bytes())
+			if vectors {
+				if v := r.bytes(); len(v) > 0 {
+					s.Vector = make([]int8, len(v))
+					for k, x := range v {
+						s.Vector[k] = int8(x)
+					}
+				}
+			}
 			f.Symbols = append(f.Symbols, s)
 		}
 		files = append(files, f)

@@ -11,7 +11,7 @@ import (
 func TestUploadFramingRoundTrip(t *testing.T) {
 	in := []app.FileUpload{
 		{Path: "a/b.go", Fingerprint: "ab12", Language: "go", Size: 42, Generated: true, Content: []byte{1, 2, 3},
-			Symbols: []app.EncryptedSymbol{{Name: "F", Kind: "function", Line: 3, EndLine: 9, Signature: []byte("sig"), Doc: []byte("doc")},
+			Symbols: []app.EncryptedSymbol{{Name: "F", Kind: "function", Line: 3, EndLine: 9, Signature: []byte("sig"), Doc: []byte("doc"), Vector: []int8{-128, -1, 0, 1, 127}},
 				{Name: "T", Kind: "struct", Container: "", Line: 10, EndLine: 12}}},
 		{Path: "README", Fingerprint: "cd", Content: []byte("x")},
 	}
@@ -22,6 +22,12 @@ func TestUploadFramingRoundTrip(t *testing.T) {
 	if !reflect.DeepEqual(in, out) {
 		t.Fatalf("round trip:\n got %+v\nwant %+v", out, in)
 	}
+	// Version 1 bodies (no vector field) are still read.
+	v1 := []byte("OPTQ\x01\x01\x01a\x02ab\x02go\x05\x00\x01x\x01\x01F\x08function\x00\x03\x04\x00\x00")
+	old, err := web.UnmarshalUpload(v1)
+	if err != nil || len(old) != 1 || old[0].Symbols[0].Name != "F" || old[0].Symbols[0].Vector != nil || old[0].Symbols[0].EndLine != 4 {
+		t.Fatalf("version 1 body: %+v, %v", old, err)
+	}
 	b := web.MarshalUpload(in)
 	for _, bad := range [][]byte{nil, []byte("OPTQ"), []byte("JUNK\x01\x00"), b[:len(b)-1], append(b, 0)} {
 		if _, err := web.UnmarshalUpload(bad); app.ErrorCode(err) != app.EINVALID {
@@ -31,7 +37,7 @@ func TestUploadFramingRoundTrip(t *testing.T) {
 }
 
 func FuzzUnmarshalUpload(f *testing.F) {
-	f.Add(web.MarshalUpload([]app.FileUpload{{Path: "a", Content: []byte("x"), Symbols: []app.EncryptedSymbol{{Name: "n", Kind: "k", Line: 1, EndLine: 1}}}}))
+	f.Add(web.MarshalUpload([]app.FileUpload{{Path: "a", Content: []byte("x"), Symbols: []app.EncryptedSymbol{{Name: "n", Kind: "k", Line: 1, EndLine: 1, Vector: []int8{3, -4}}}}}))
 	f.Add([]byte("OPTQ\x01\xff\xff\xff\xff\x0f"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		files, err := web.UnmarshalUpload(b)

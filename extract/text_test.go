@@ -1,0 +1,28 @@
+package extract
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestSymbolText(t *testing.T) {
+	src := []byte("package p\n\n// Open opens.\nfunc Open(name string) error {\n\treturn openFile(name)\n}\nvar after = 1\n")
+	s := Symbol{Name: "Open", Kind: "function", Line: 4, EndLine: 6, Signature: "func Open(name string) error", Doc: "Open opens."}
+	got := SymbolText(s, src)
+	for _, want := range []string{"Open\n", "func Open(name string) error\n", "Open opens.\n", "return openFile(name)", "}\n"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("text lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "after") || strings.Contains(got, "package") {
+		t.Errorf("text reaches outside the symbol's lines:\n%s", got)
+	}
+	// Out-of-range lines give no body; a huge body is cut.
+	if got := SymbolText(Symbol{Name: "X", Line: 40, EndLine: 50}, src); got != "X\n" {
+		t.Errorf("out of range: %q", got)
+	}
+	big := []byte(strings.Repeat("x = y + z\n", 1000))
+	if got := SymbolText(Symbol{Name: "B", Line: 1, EndLine: 1000}, big); len(got) > MaxBodyText+10 || !strings.HasPrefix(got, "B\nx = y") {
+		t.Errorf("body not cut: %d bytes", len(got))
+	}
+}

@@ -1,0 +1,167 @@
+package store
+
+import (
+	"context"
+	"math"
+	"slices"
+
+	"github.com/optiq/optiq/app"
+)
+
+// Bounds on the work of one semantic search.
+const (
+	// vectorOverfetch × the page size nearest vectors are taken from each
+	// repo, leaving room for the filters applied afterwards.
+	vectorOverfetch = 10
+	minVectorHits   = 100
+	// hybridRescore is how many of the best lexical candidates get their
+	// vector similarity computed for fusion.
+	hybridRescore = 300
+)
+
+// semanticSearch answers semantic and hybrid queries: the nearest symbols
+// to the query's vectors in each repo (one model per repo) and, in hybrid
+// mode, the lexical candidates, fused by app.Ranking.Fuse.
+func (h *Tenant) semanticSearch(ctx context.Context, q app.Query, texts []app.Term, repoNames map[string]string) ([]app.SearchResult, error) {
+	set, err := h.t.vectorIndexes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sims := map[int64]float64{}
+	k := max(q.Limit*vectorOverfetch, minVectorHits)
+	for repo, qv := range q.Vectors {
+		if q.RepoIDs != nil && !slices.Contains(q.RepoIDs, repo) {
+			continue
+		}
+		ix := set.byDims[len(qv)]
+		if ix == nil {
+			continue
+		}
+		for _, hit := range ix.Search(repo, qv, k) {
+			sims[hit.ID] = float64(hit.Score)
+		}
+	}
+	var cands []candidate
+	if len(sims) > 0 {
+		ids := make([]any, 0, len(sims))
+		for id := range sims {
+			ids = append(ids, id)
+		}
+		if cands, err = h.symbolRowsWhere(ctx, q, `s.id IN (`+placeholders(len(ids))+`)`, ids, len(ids)); err != nil {
+			return nil, err
+		}
+	}
+	lexical := map[int64]bool{}
+	if q.Mode != app.ModeSemantic && len(texts) > 0 {
+		lex, err := h.symbolsByName(ctx, q, texts)
+		if err != nil {
+			return nil, err
+		}
+		slices.SortStableFunc(lex, func(a, b candidate) int { return a.rank.Compare(b.rank) })
+		lex = lex[:min(len(lex), hybridRescore)]
+		var missing []candidate
+		for _, c := range lex {
+			lexical[c.id] = true
+			if _, ok := sims[c.id]; !ok {
+				missing = append(missing, c)
+			}
+		}
+		if err := h.similarities(ctx, q, missing, sims); err != nil {
+			return nil, err
+		}
+		at := make(map[int64]int, len(cands))
+		for i, c := range cands {
+			at[c.id] = i
+		}
+		for _, c := range lex {
+			if i, seen := at[c.id]; seen {
+				cands[i].rank = c.rank // the lexical tier
+			} else {
+				cands = append(cands, c)
+			}
+		}
+	}
+	type scored struct {
+		c     candidate
+		score float64
+	}
+	out := make([]scored, len(cands))
+	for i, c := range cands {
+		if !lexical[c.id] {
+			c.rank.Tier = app.TierFuzzy
+		}
+		out[i] = scored{c, c.rank.Fuse(lexical[c.id], sims[c.id])}
+	}
+	slices.SortStableFunc(out, func(a, b scored) int {
+		if a.score != b.score {
+			if a.score > b.score {
+				return -1
+			}
+			return 1
+		}
+		return a.c.rank.Compare(b.c.rank)
+	})
+	out = out[:min(len(out), q.Limit)]
+	kept := make([]candidate, len(out))
+	for i, o := range out {
+		kept[i] = o.c
+	}
+	if err := h.attachBlobs(ctx, kept); err != nil {
+		return nil, err
+	}
+	results := make([]app.SearchResult, len(out))
+	for i, o := range out {
+		r := kept[i].r
+		r.Repo = repoNames[r.RepoID]
+		r.Score = math.Round(o.score*1e4) / 1e4
+		r.Why = o.c.rank.ExplainHybrid(r.Kind, lexical[o.c.id], sims[o.c.id])
+		results[i] = r
+	}
+	return results, nil
+}
+
+// similarities computes the cosine similarity of candidates' stored vectors
+// to the query vector of their repo, into sims.
+func (h *Tenant) similarities(ctx context.Context, q app.Query, cands []candidate, sims map[int64]float64) error {
+	if len(cands) == 0 {
+		return nil
+	}
+	ids := make([]any, len(cands))
+	for i, c := range cands {
+		ids[i] = c.id
+	}
+	rows, err := h.t.db.read.QueryContext(ctx, `SELECT s.id, f.repo_id, s.vec FROM symbols s JOIN files f ON f.id = s.file_id
+		WHERE s.vec IS NOT NULL AND s.id IN (`+placeholders(len(ids))+`)`, ids...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var repo string
+		var b []byte
+		if err := rows.Scan(&id, &repo, &b); err != nil {
+			return err
+		}
+		if qv := q.Vectors[repo]; len(qv) == len(b) {
+			sims[id] = cosine(qv, b)
+		}
+	}
+	return rows.Err()
+}
+
+// cosine is the cosine similarity of a query vector and a stored int8
+// vector (quantised with one scale, which cosine ignores).
+func cosine(a []float32, b []byte) float64 {
+	var dot, na, nb float64
+	for i := range a {
+		x, y := float64(a[i]), float64(int8(b[i]))
+		dot += x * y
+		na += x * x
+		nb += y * y
+	}
+	if na == 0 || nb == 0 {
+		return 0
+	}
+	return dot / math.Sqrt(na*nb)
+}

@@ -1,0 +1,353 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"unsafe"
+
+	"github.com/optiq/optiq/app"
+)
+
+// Symbol vectors live in data.db (symbols.vec, int8) as the source of
+// truth. The vector index of a workspace (search/vector, one per vector
+// length, partitioned by repo id) is derived: it is loaded on the first
+// semantic search, kept in step by commits while loaded, saved when the
+// workspace is closed, and rebuilt from data.db when its file is missing,
+// damaged or older than the data (its generation is the index version).
+
+// vecBytes stores an int8 vector as a blob.
+func vecBytes(v []int8) []byte {
+	if len(v) == 0 {
+		return nil
+	}
+	return slices.Clone(unsafe.Slice((*byte)(unsafe.Pointer(&v[0])), len(v)))
+}
+
+// bytesVec reads a blob written by vecBytes.
+func bytesVec(b []byte) []int8 {
+	if len(b) == 0 {
+		return nil
+	}
+	return slices.Clone(unsafe.Slice((*int8)(unsafe.Pointer(&b[0])), len(b)))
+}
+
+// checkVectors validates the vectors of an uploaded file against the
+// session's model.
+func checkVectors(f app.FileUpload, dims int) error {
+	for _, s := range f.Symbols {
+		switch {
+		case s.Vector == nil:
+		case dims == 0:
+			return app.Errorf(app.EINVALID, "%s: symbol %q has a vector, but this index session has no embedding model", f.Path, s.Name)
+		case len(s.Vector) != dims:
+			return app.Errorf(app.EINVALID, "%s: symbol %q has a %d-dimensional vector; the session's model has %d", f.Path, s.Name, len(s.Vector), dims)
+		}
+	}
+	return nil
+}
+
+// vectorChange is what a commit does to the vector index.
+type vectorChange struct {
+	version  int64
+	repo     string
+	dims     int
+	dropPart bool // every vector of the repo goes (new model, no embeddings, deleted repo)
+	del      []int64
+	ids      []int64
+	vecs     [][]int8
+}
+
+// deleted records the vectors of the live files matched by where (on
+// files f), which the commit is about to delete.
+func (v *vectorChange) deleted(ctx context.Context, tx *sql.Tx, where string, args []any) error {
+	rows, err := tx.QueryContext(ctx, `SELECT s.id FROM symbols s JOIN files f ON f.id = s.file_id `+where+` AND s.vec IS NOT NULL`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		v.del = append(v.del, id)
+	}
+	return rows.Err()
+}
+
+// added records the vectors of the session's files, which the commit is
+// about to make live.
+func (v *vectorChange) added(ctx context.Context, tx *sql.Tx, sessionID string) error {
+	if v.dims == 0 {
+		return nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT s.id, s.vec FROM symbols s JOIN files f ON f.id = s.file_id WHERE f.session_id = ? AND s.vec IS NOT NULL`, sessionID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var b []byte
+		if err := rows.Scan(&id, &b); err != nil {
+			return err
+		}
+		if len(b) == v.dims {
+			v.ids = append(v.ids, id)
+			v.vecs = append(v.vecs, bytesVec(b))
+		}
+	}
+	return rows.Err()
+}
+
+// commitModel makes a session's new model the repo's, or drops the repo's
+// model when the session turns embeddings off.
+func commitModel(ctx context.Context, tx *sql.Tx, repoID, sessionID string, s session) error {
+	var err error
+	switch {
+	case s.newModel:
+		_, err = tx.ExecContext(ctx, `UPDATE repos SET model = (SELECT model FROM index_sessions WHERE id = ?), model_id = ?, model_dims = ?, no_embeddings = 0 WHERE id = ?`,
+			sessionID, s.model, s.dims, repoID)
+	case s.noEmbeddings:
+		_, err = tx.ExecContext(ctx, `UPDATE repos SET model = NULL, model_id = '', model_dims = 0, no_embeddings = 1 WHERE id = ?`, repoID)
+	}
+	return err
+}
+
+// PutModel implements app.Tenant: it stores the sealed embedding model of
+// a session that trains a new one. It becomes the repo's at the commit.
+func (h *Tenant) PutModel(ctx context.Context, repoID, sessionID string, blob []byte) error {
+	if len(blob) == 0 {
+		return app.Errorf(app.EINVALID, "empty model")
+	}
+	if len(blob) > MaxModelBlob {
+		return app.Errorf(app.ETOOLARGE, "model is %d bytes, over the %d byte limit", len(blob), MaxModelBlob)
+	}
+	return h.t.db.Tx(ctx, func(tx *sql.Tx) error {
+		s, err := loadSession(ctx, tx, repoID, sessionID)
+		if err != nil {
+			return err
+		}
+		if !s.newModel {
+			return app.Errorf(app.EINVALID, "this index session did not announce a new model (begin it with one)")
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE index_sessions SET model = ? WHERE id = ?`, blob, sessionID)
+		return err
+	})
+}
+
+// Model implements app.Tenant: the repo's sealed embedding model and its id.
+func (h *Tenant) Model(ctx context.Context, repoID string) ([]byte, string, error) {
+	var blob []byte
+	var id string
+	err := h.t.db.read.QueryRowContext(ctx, `SELECT model, model_id FROM repos WHERE id = ?`, repoID).Scan(&blob, &id)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, "", app.Errorf(app.ENOTFOUND, "repo %q not found", repoID)
+	case err != nil:
+		return nil, "", err
+	case id == "" || len(blob) == 0:
+		return nil, "", app.Errorf(app.ENOTFOUND, "repo has no embedding model: index it with embeddings on (optiq index without --no-embeddings)")
+	}
+	return blob, id, nil
+}
+
+// vectorSet is a workspace's loaded vector indexes, one per vector length.
+type vectorSet struct {
+	byDims map[int]app.VectorIndex
+	dirty  bool
+}
+
+func (t *tenantDB) vectorFile(dims int) string {
+	return filepath.Join(t.dir, "vectors-"+strconv.Itoa(dims)+".idx")
+}
+
+// vectorIndexes returns the loaded vector indexes, loading (or rebuilding)
+// them on first use.
+func (t *tenantDB) vectorIndexes(ctx context.Context) (*vectorSet, error) {
+	if t.vectorKit == nil {
+		return nil, app.Errorf(app.EINTERNAL, "semantic search is not available on this server")
+	}
+	t.vecMu.Lock()
+	defer t.vecMu.Unlock()
+	if t.vecs != nil {
+		return t.vecs, nil
+	}
+	set, err := t.loadVectors(ctx)
+	if err != nil {
+		return nil, err
+	}
+	t.vecs = set
+	return set, nil
+}
+
+// loadVectors reads the index files of the vector lengths in use, and
+// rebuilds from data.db when any is missing, damaged or stale.
+func (t *tenantDB) loadVectors(ctx context.Context) (*vectorSet, error) {
+	tx, err := t.db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	version, err := t.indexVersion(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	dimsList, err := queryInts(ctx, tx, `SELECT DISTINCT model_dims FROM repos WHERE model_dims > 0`)
+	if err != nil {
+		return nil, err
+	}
+	set := &vectorSet{byDims: map[int]app.VectorIndex{}}
+	stale := false
+	for _, dims := range dimsList {
+		ix, err := t.vectorKit.Load(t.vectorFile(int(dims)))
+		switch {
+		case err == nil && ix.Dims() == int(dims) && ix.Generation() == uint64(version):
+			set.byDims[int(dims)] = ix
+			continue
+		case err != nil && !errors.Is(err, fs.ErrNotExist):
+			t.log.WarnContext(ctx, "vector index unreadable; rebuilding", "workspace", t.id, "error", err)
+		}
+		stale = true
+	}
+	if !stale {
+		return set, nil
+	}
+	t.log.InfoContext(ctx, "rebuilding vector index", "workspace", t.id, "index_version", version)
+	set.byDims = map[int]app.VectorIndex{}
+	rows, err := tx.QueryContext(ctx, `SELECT s.id, f.repo_id, s.vec FROM symbols s JOIN files f ON f.id = s.file_id JOIN repos r ON r.id = f.repo_id
+		WHERE f.session_id IS NULL AND s.vec IS NOT NULL AND length(s.vec) = r.model_dims ORDER BY f.repo_id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var repo string
+	var ids []int64
+	var vecs [][]int8
+	flush := func() error {
+		if len(ids) == 0 {
+			return nil
+		}
+		dims := len(vecs[0])
+		ix := set.byDims[dims]
+		if ix == nil {
+			ix = t.vectorKit.New(dims)
+			set.byDims[dims] = ix
+		}
+		err := ix.AddBatch(repo, ids, vecs)
+		ids, vecs = ids[:0], vecs[:0]
+		return err
+	}
+	for rows.Next() {
+		var id int64
+		var r string
+		var b []byte
+		if err := rows.Scan(&id, &r, &b); err != nil {
+			return nil, err
+		}
+		if r != repo || len(ids) == 10000 {
+			if err := flush(); err != nil {
+				return nil, err
+			}
+			repo = r
+		}
+		ids = append(ids, id)
+		vecs = append(vecs, bytesVec(b))
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if err := flush(); err != nil {
+		return nil, err
+	}
+	for _, ix := range set.byDims {
+		ix.SetGeneration(uint64(version))
+	}
+	set.dirty = true
+	return set, nil
+}
+
+// applyVectors updates the loaded vector indexes after a commit. When they
+// are not loaded nothing is done: the next load finds the files stale.
+func (t *tenantDB) applyVectors(ctx context.Context, ch vectorChange) {
+	t.vecMu.Lock()
+	defer t.vecMu.Unlock()
+	set := t.vecs
+	if set == nil {
+		return
+	}
+	for _, ix := range set.byDims {
+		if ch.dropPart {
+			ix.DeletePart(ch.repo)
+		} else if len(ch.del) > 0 {
+			ix.Delete(ch.repo, ch.del...)
+		}
+	}
+	if len(ch.ids) > 0 {
+		ix := set.byDims[ch.dims]
+		if ix == nil {
+			ix = t.vectorKit.New(ch.dims)
+			set.byDims[ch.dims] = ix
+		}
+		if err := ix.AddBatch(ch.repo, ch.ids, ch.vecs); err != nil {
+			// Lengths are checked at upload, so this is a bug; dropping
+			// the loaded set makes the next search rebuild from data.db.
+			t.log.ErrorContext(ctx, "vector index update failed; it will be rebuilt", "workspace", t.id, "error", err)
+			t.vecs = nil
+			return
+		}
+	}
+	for _, ix := range set.byDims {
+		ix.SetGeneration(uint64(ch.version))
+	}
+	set.dirty = true
+}
+
+// saveVectors writes the loaded vector indexes if they changed, and
+// removes files of vector lengths no longer in use.
+func (t *tenantDB) saveVectors() error {
+	t.vecMu.Lock()
+	defer t.vecMu.Unlock()
+	if t.vecs == nil || !t.vecs.dirty {
+		return nil
+	}
+	var errs []error
+	for dims, ix := range t.vecs.byDims {
+		if len(ix.Parts()) == 0 {
+			if err := os.Remove(t.vectorFile(dims)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				errs = append(errs, err)
+			}
+			continue
+		}
+		if err := ix.Save(t.vectorFile(dims)); err != nil {
+			errs = append(errs, fmt.Errorf("save vector index: %w", err))
+		}
+	}
+	t.vecs.dirty = false
+	return errors.Join(errs...)
+}
+
+// queryInts runs a query returning one integer column.
+func queryInts(ctx context.Context, q querier, query string, args ...any) ([]int64, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
