@@ -1,0 +1,164 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"go/build"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// copyGoPackages copies the non-test Go files of standard-library packages
+// (shipped with the Go toolchain) into dir.
+func copyGoPackages(t *testing.T, dir string, pkgs ...string) {
+	t.Helper()
+	for _, pkg := range pkgs {
+		files, _ := filepath.Glob(filepath.Join(build.Default.GOROOT, "src", pkg, "*.go"))
+		if len(files) == 0 {
+			t.Fatalf("no Go sources for %s under GOROOT %s", pkg, build.Default.GOROOT)
+		}
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := filepath.Join(dir, pkg, filepath.Base(f))
+			os.MkdirAll(filepath.Dir(out), 0o755)
+			if err := os.WriteFile(out, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+func indexJSON(t *testing.T, c cli, args ...string) indexSummary {
+	t.Helper()
+	var sum indexSummary
+	if err := json.Unmarshal([]byte(c.ok("", append([]string{"index", "--json"}, args...)...)), &sum); err != nil {
+		t.Fatal(err)
+	}
+	return sum
+}
+
+func rankOf(hits []searchHit, name string) int {
+	for i, h := range hits {
+		if h.Name == name {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+func TestSemanticEndToEnd(t *testing.T) {
+	ts := startServer(t)
+	ada := newUser(t, ts, "ada@example.com", "admin")
+	ada.ok("", "repo", "create", "std")
+	t.Setenv("OPTIQ_CACHE_DIR", t.TempDir())
+
+	src := t.TempDir()
+	copyGoPackages(t, src, "strings", "bufio", "sort")
+	// A word that only doc comments use: it enters the model's vocabulary,
+	// which the server must hold only sealed.
+	const secretWord = "quasarfluxion"
+	var b strings.Builder
+	b.WriteString("package notes\n\n")
+	for i := range 5 {
+		fmt.Fprintf(&b, "// Note%d records a %s event for the ledger.\nfunc Note%d(ledger []string) []string { return append(ledger, \"event\") }\n\n", i, secretWord, i)
+	}
+	os.MkdirAll(filepath.Join(src, "notes"), 0o755)
+	os.WriteFile(filepath.Join(src, "notes", "notes.go"), []byte(b.String()), 0o644)
+
+	sum := indexJSON(t, ada, src, "--repo", "std")
+	if sum.Embeddings != "trained" || sum.Vectors < sum.Symbols/2 || sum.Symbols == 0 {
+		t.Fatalf("first index: embeddings %q, %d vectors for %d symbols", sum.Embeddings, sum.Vectors, sum.Symbols)
+	}
+
+	// Finding code by what it does, in semantic and (by default, for
+	// natural language) hybrid mode.
+	for _, c := range []struct{ query, want, mode string }{
+		{"reports whether the string begins with prefix", "HasPrefix", "semantic"},
+		{"slices into all substrings separated by sep", "Split", ""},
+		{"sorts data in ascending order", "Sort", "hybrid"},
+	} {
+		args := []string{c.query, "--limit", "10"}
+		if c.mode != "" {
+			args = append(args, "--mode", c.mode)
+		}
+		hits := searchCLI(t, ada, args...)
+		t.Logf("%q: %v", c.query, names(hits))
+		if r := rankOf(hits, c.want); r == 0 {
+			t.Errorf("%q (mode %q): %s not in the top 10: %v", c.query, c.mode, c.want, names(hits))
+		}
+	}
+	// Exact names stay first in hybrid mode.
+	for _, name := range []string{"HasPrefix", "NewReader", "SliceStable"} {
+		if hits := searchCLI(t, ada, "--mode", "hybrid", name); len(hits) == 0 || hits[0].Name != name {
+			t.Errorf("hybrid %s: %v", name, names(hits))
+		}
+	}
+	if hits := searchCLI(t, ada, "--mode", "semantic", "--explain", "ledger event"); len(hits) == 0 || !strings.Contains(hits[0].Why, "semantic similarity") {
+		t.Errorf("semantic explain: %+v", hits)
+	}
+
+	// An incremental run reuses the model (from the cache) and embeds only
+	// what changed.
+	os.WriteFile(filepath.Join(src, "notes", "more.go"), []byte("package notes\n\n// Forget removes an event from the ledger.\nfunc Forget(ledger []string) []string { return ledger[1:] }\n"), 0o644)
+	sum = indexJSON(t, ada, src, "--repo", "std")
+	if sum.Embeddings != "reused" || sum.Uploaded != 1 || sum.Vectors != 1 {
+		t.Fatalf("incremental index: %+v", sum)
+	}
+	if r := rankOf(searchCLI(t, ada, "--mode", "semantic", "removes an event from the ledger"), "Forget"); r == 0 || r > 3 {
+		t.Errorf("new symbol by meaning: rank %d", r)
+	}
+
+	// The model is stored sealed: no word of it is in the data directory.
+	filepath.WalkDir(ts.data, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		if b, _ := os.ReadFile(p); bytes.Contains(b, []byte(secretWord)) {
+			t.Errorf("a doc-comment word of the model is in plaintext in %s", p)
+		}
+		return nil
+	})
+
+	// Opting out drops the model and vectors; semantic search then says so.
+	sum = indexJSON(t, ada, src, "--repo", "std", "--no-embeddings")
+	if sum.Embeddings != "off" || sum.Vectors != 0 || sum.Uploaded != sum.Files {
+		t.Fatalf("--no-embeddings: %+v", sum)
+	}
+	if r := ada.run("", "search", "--mode", "semantic", "reports whether the string begins with prefix"); r.code != 1 || !strings.Contains(r.stderr, "embedding model") {
+		t.Errorf("semantic search without a model: exit %d, %s", r.code, r.stderr)
+	}
+	if hits := searchCLI(t, ada, "HasPrefix"); len(hits) == 0 || hits[0].Name != "HasPrefix" {
+		t.Errorf("name search after --no-embeddings: %v", names(hits))
+	}
+	// It sticks until --retrain.
+	if sum = indexJSON(t, ada, src, "--repo", "std"); sum.Embeddings != "off" {
+		t.Errorf("opt-out did not stick: %+v", sum)
+	}
+	if sum = indexJSON(t, ada, src, "--repo", "std", "--retrain"); sum.Embeddings != "trained" || sum.Vectors == 0 {
+		t.Errorf("--retrain: %+v", sum)
+	}
+	if r := rankOf(searchCLI(t, ada, "--mode", "semantic", "reports whether the string begins with prefix", "--limit", "10"), "HasPrefix"); r == 0 {
+		t.Errorf("semantic search after --retrain: HasPrefix not in the top 10")
+	}
+	if r := ada.run("", "index", src, "--repo", "std", "--retrain", "--no-embeddings"); r.code != exitUsage {
+		t.Errorf("contradictory flags: exit %d", r.code)
+	}
+}
+
+func names(hits []searchHit) []string {
+	var out []string
+	for _, h := range hits {
+		out = append(out, h.Name)
+	}
+	return out
+}
