@@ -441,7 +441,7 @@ func buildUpload(rc *seal.Repo, p string, b []byte, syms []extract.Symbol) app.F
 func embedSymbols(m *embed.Model, up *app.FileUpload, syms []extract.Symbol, src []byte) int {
 	n := 0
 	for i, s := range syms {
-		if v, ok := m.Vector(extract.SymbolText(s, src)); ok {
+		if v, ok := m.SymbolVector(extract.SymbolHead(s), extract.SymbolBody(s, src)); ok {
 			up.Symbols[i].Vector = vector.Quantize(v)
 			n++
 		}

@@ -7,22 +7,32 @@ import (
 
 // MaxBodyText bounds how much of a symbol's source goes into its embedding
 // text: enough for a function body's vocabulary, not a whole class.
-const MaxBodyText = 2048
+const MaxBodyText = 600
 
-// SymbolText is the text a symbol is embedded from (and the embedding
-// model trained on): its name, container, signature, doc comment and the
-// start of its body, taken from src by line range.
+// SymbolText is the text the embedding model is trained on for a symbol:
+// its head (SymbolHead) and the start of its body (SymbolBody).
 func SymbolText(s Symbol, src []byte) string {
+	return SymbolHead(s) + SymbolBody(s, src)
+}
+
+// SymbolHead is what a symbol says about itself: its name, container,
+// signature and doc comment, a line each.
+func SymbolHead(s Symbol) string {
 	var b strings.Builder
-	b.Grow(len(s.Name) + len(s.Container) + len(s.Signature) + len(s.Doc) + MaxBodyText/2)
+	b.Grow(len(s.Name) + len(s.Container) + len(s.Signature) + len(s.Doc) + 4)
 	for _, part := range [...]string{s.Name, s.Container, s.Signature, s.Doc} {
 		if part != "" {
 			b.WriteString(part)
 			b.WriteByte('\n')
 		}
 	}
-	b.WriteString(lineRange(src, s.Line, s.EndLine, MaxBodyText))
 	return b.String()
+}
+
+// SymbolBody is the start of a symbol's source, taken from src by its line
+// range (at most MaxBodyText bytes).
+func SymbolBody(s Symbol, src []byte) string {
+	return lineRange(src, s.Line, s.EndLine, MaxBodyText)
 }
 
 // lineRange returns lines [from, to] (1-based, inclusive) of src, cut at

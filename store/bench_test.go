@@ -10,21 +10,33 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/optiq/optiq/app"
 	"github.com/optiq/optiq/extract"
+	"github.com/optiq/optiq/search/embed"
+	"github.com/optiq/optiq/search/vector"
 )
 
 // stdlibTenant indexes the Go files of $GOROOT/src (symbols only; content
 // is a placeholder blob) into a fresh tenant and returns it with a sample
 // of symbol names to query.
 func stdlibTenant(b *testing.B) (app.Tenant, []string) {
-	return stdlibTenantN(b, 1)
+	tn, sample, _ := stdlibTenantN(b, 1, false)
+	return tn, sample
+}
+
+// semanticSample is what semantic benchmarks query with: the first
+// sentences of doc comments, embedded by the corpus's model.
+type semanticSample struct {
+	model   *embed.Model
+	queries []string
 }
 
 // stdlibTenantN indexes copies of the standard library's symbols into n
-// repos of one tenant.
-func stdlibTenantN(b *testing.B, copies int) (app.Tenant, []string) {
+// repos of one tenant, with vectors from a model trained on them when
+// vectors is set.
+func stdlibTenantN(b *testing.B, copies int, vectors bool) (app.Tenant, []string, semanticSample) {
 	b.Helper()
 	root := filepath.Join(runtime.GOROOT(), "src")
 	files, err := extract.ListFiles(context.Background(), root)
@@ -46,6 +58,9 @@ func stdlibTenantN(b *testing.B, copies int) (app.Tenant, []string) {
 	var manifest []app.FileFingerprint
 	var ups []app.FileUpload
 	var sample []string
+	var sem semanticSample
+	var texts [][][2]string // per upload, per symbol: head and body
+	tr := embed.NewTrainer(embed.Options{})
 	for i, f := range files {
 		if !strings.HasSuffix(f, ".go") {
 			continue
@@ -56,23 +71,57 @@ func stdlibTenantN(b *testing.B, copies int) (app.Tenant, []string) {
 		}
 		syms, _ := extract.GoSymbols(f, src)
 		up := app.FileUpload{Path: f, Fingerprint: fp(f), Language: "go", Size: int64(len(src)), Content: []byte("sealed")}
+		var ft [][2]string
 		for j, s := range syms {
 			up.Symbols = append(up.Symbols, app.EncryptedSymbol{Name: s.Name, Kind: s.Kind, Container: s.Container, Line: s.Line, EndLine: s.EndLine})
 			if i%40 == 0 && j%25 == 0 && len(s.Name) > 3 {
 				sample = append(sample, s.Name)
 			}
+			if vectors {
+				tr.Add(extract.SymbolText(s, src))
+				ft = append(ft, [2]string{extract.SymbolHead(s), extract.SymbolBody(s, src)})
+				if first, _, _ := strings.Cut(s.Doc, "."); i%20 == 0 && len(strings.Fields(first)) >= 4 {
+					words := strings.Map(func(r rune) rune {
+						if unicode.IsLetter(r) || unicode.IsDigit(r) {
+							return r
+						}
+						return ' '
+					}, strings.ReplaceAll(first, s.Name, ""))
+					sem.queries = append(sem.queries, strings.Join(strings.Fields(words), " "))
+				}
+			}
 		}
+		texts = append(texts, ft)
 		manifest = append(manifest, app.FileFingerprint{Path: f, Fingerprint: fp(f)})
 		ups = append(ups, up)
+	}
+	var opts app.IndexOptions
+	if vectors {
+		if sem.model, err = tr.Train(ctx); err != nil {
+			b.Fatal(err)
+		}
+		opts = app.IndexOptions{Model: fp("model"), Dims: sem.model.Dims()}
+		for i := range ups {
+			for j := range ups[i].Symbols {
+				if v, ok := sem.model.SymbolVector(texts[i][j][0], texts[i][j][1]); ok {
+					ups[i].Symbols[j].Vector = vector.Quantize(v)
+				}
+			}
+		}
 	}
 	for c := range copies {
 		repo, err := tn.CreateRepo(ctx, "go"+strconv.Itoa(c), make([]byte, 16), false)
 		if err != nil {
 			b.Fatal(err)
 		}
-		plan, err := tn.BeginIndex(ctx, repo.ID, manifest, app.IndexOptions{})
+		plan, err := tn.BeginIndex(ctx, repo.ID, manifest, opts)
 		if err != nil {
 			b.Fatal(err)
+		}
+		if vectors {
+			if err := tn.PutModel(ctx, repo.ID, plan.SessionID, []byte("sealed")); err != nil {
+				b.Fatal(err)
+			}
 		}
 		for batch := range slices.Chunk(ups, 500) {
 			if err := tn.Upload(ctx, repo.ID, plan.SessionID, batch); err != nil {
@@ -83,7 +132,7 @@ func stdlibTenantN(b *testing.B, copies int) (app.Tenant, []string) {
 			b.Fatal(err)
 		}
 	}
-	return tn, sample
+	return tn, sample, sem
 }
 
 // BenchmarkSearchStdlib measures in-process search latency over the Go
@@ -100,11 +149,70 @@ func BenchmarkSearchStdlib(b *testing.B) {
 //
 //	go test -run '^$' -bench Search1M -benchtime 200x ./store
 func BenchmarkSearch1M(b *testing.B) {
-	tn, sample := stdlibTenantN(b, 3)
+	tn, sample, _ := stdlibTenantN(b, 3, false)
 	var ms runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&ms)
 	b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-MiB")
+	benchShapes(b, tn, sample)
+}
+
+// BenchmarkSemantic1M measures semantic and hybrid search over three
+// copies of the standard library with a vector per symbol (1.1M symbols,
+// 256 dimensions, a model trained on the library): queries are first
+// sentences of doc comments, embedded by the model, searched in every
+// repo. The symbol shapes run too, with the vector index loaded; heap-MiB
+// is the heap in use after the first semantic search.
+//
+//	go test -run '^$' -bench Semantic1M -benchtime 200x -timeout 60m ./store
+func BenchmarkSemantic1M(b *testing.B) {
+	tn, sample, sem := stdlibTenantN(b, 3, true)
+	repos, err := tn.Repos(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	vecsFor := func(text string) map[string][]float32 {
+		v, _ := sem.model.Vector(text)
+		out := map[string][]float32{}
+		for _, r := range repos {
+			out[r.ID] = v
+		}
+		return out
+	}
+	q, _ := app.ParseQuery("warm up the vector index")
+	q.Mode, q.Limit, q.Vectors = app.ModeSemantic, 20, vecsFor("open a file")
+	start := time.Now()
+	if _, err := tn.Search(context.Background(), q); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(time.Since(start).Seconds(), "first-semantic-s")
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-MiB")
+	for _, mode := range []string{app.ModeSemantic, app.ModeHybrid} {
+		b.Run(mode, func(b *testing.B) {
+			var lat []time.Duration
+			i := 0
+			for b.Loop() {
+				text := sem.queries[i%len(sem.queries)]
+				q, err := app.ParseQuery(text)
+				if err != nil {
+					b.Fatal(err)
+				}
+				q.Mode, q.Limit, q.Vectors = mode, 20, vecsFor(text)
+				start := time.Now()
+				if _, err := tn.Search(context.Background(), q); err != nil {
+					b.Fatal(err)
+				}
+				lat = append(lat, time.Since(start))
+				i++
+			}
+			slices.Sort(lat)
+			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+		})
+	}
 	benchShapes(b, tn, sample)
 }
 

@@ -94,6 +94,7 @@ func TestSemanticAndHybridSearch(t *testing.T) {
 		"net.go":   {{"OpenSocket", axis(0)}, {"CloseSocket", near(0, 1)}},
 		"text.go":  {{"SplitWords", axis(2)}, {"JoinWords", near(2, 3)}},
 		"plain.go": {{"NoVector", nil}},
+		"lower.go": {{"opensocket", axis(5)}},
 	}
 	if _, err := indexVectors(t, tn, repo.ID, files, "v1", app.IndexOptions{Model: model, Dims: testDims}); err != nil {
 		t.Fatal(err)
@@ -109,8 +110,9 @@ func TestSemanticAndHybridSearch(t *testing.T) {
 	if got := semantic(t, tn, app.ModeSemantic, "split text", vecs); !reflect.DeepEqual(got[:2], []string{"SplitWords", "JoinWords"}) {
 		t.Errorf("semantic: %q", got)
 	}
-	// Hybrid: an exact name match outranks a closer vector.
-	if got := semantic(t, tn, app.ModeHybrid, "OpenSocket", vecs); got[0] != "OpenSocket" || got[1] != "SplitWords" {
+	// Hybrid: an exact name match outranks a closer vector, and the same
+	// case outranks another case.
+	if got := semantic(t, tn, app.ModeHybrid, "OpenSocket", vecs); !reflect.DeepEqual(got, []string{"OpenSocket", "opensocket", "SplitWords"}) {
 		t.Errorf("hybrid: %q", got)
 	}
 	// Filters apply to vector hits; vectors of other repos are ignored.
@@ -130,6 +132,7 @@ func TestSemanticAndHybridSearch(t *testing.T) {
 	files2 := map[string][]vsym{
 		"text.go":  files["text.go"],
 		"plain.go": files["plain.go"],
+		"lower.go": files["lower.go"],
 		"fs.go":    {{"OpenFile", axis(0)}},
 	}
 	plan, err := indexVectors(t, tn, repo.ID, files2, "v1", app.IndexOptions{})

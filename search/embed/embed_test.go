@@ -185,6 +185,27 @@ func TestEmbedNormalisedAndOutOfVocabulary(t *testing.T) {
 	}
 }
 
+func TestSymbolVector(t *testing.T) {
+	m := smallTrained(t)
+	head, body := "ServeHTTP handler request response", "w.WriteHeader(code); w.Write(body)"
+	h, _ := m.Vector(head)
+	b, _ := m.Vector(body)
+	v, ok := m.SymbolVector(head, body)
+	if !ok || math.Abs(cos(v, v)-1) > 1e-5 {
+		t.Fatalf("ok=%v |v|²=%v", ok, cos(v, v))
+	}
+	// Half head, half body: as close to one as to the other.
+	if ch, cb := cos(v, h), cos(v, b); math.Abs(ch-cb) > 1e-4 || ch < 0.5 {
+		t.Errorf("cos to head %.4f, to body %.4f", ch, cb)
+	}
+	if only, ok := m.SymbolVector(head, "zzqxj"); !ok || math.Abs(cos(only, h)-1) > 1e-5 {
+		t.Errorf("unknown body: ok=%v cos %.4f", ok, cos(only, h))
+	}
+	if _, ok := m.SymbolVector("zzqxj", "qqqwv"); ok {
+		t.Error("nothing known, yet ok")
+	}
+}
+
 func TestModelMarshalRoundTrip(t *testing.T) {
 	m := smallTrained(t)
 	b, err := m.MarshalBinary()

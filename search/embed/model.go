@@ -222,3 +222,37 @@ func (m *Model) UnmarshalBinary(data []byte) error {
 func finiteNonNeg(f float32) bool {
 	return f >= 0 && !math.IsInf(float64(f), 0) && !math.IsNaN(float64(f))
 }
+
+// HeadWeight is the share of a symbol's vector that comes from its head
+// (name, container, signature, doc comment) in SymbolVector; the rest comes
+// from its body, whose many tokens would otherwise drown what the symbol
+// says about itself.
+const HeadWeight = 0.5
+
+// SymbolVector embeds a symbol from its head and its body separately and
+// mixes the two directions (HeadWeight), normalised. ok is false when
+// neither has a word the model knows.
+func (m *Model) SymbolVector(head, body string) (vec []float32, ok bool) {
+	h, hok := m.Vector(head)
+	b, bok := m.Vector(body)
+	switch {
+	case !hok && !bok:
+		return h, false
+	case !bok:
+		return h, true
+	case !hok:
+		return b, true
+	}
+	var norm float64
+	for i := range h {
+		h[i] = HeadWeight*h[i] + (1-HeadWeight)*b[i]
+		norm += float64(h[i]) * float64(h[i])
+	}
+	if norm > 0 {
+		inv := float32(1 / math.Sqrt(norm))
+		for i := range h {
+			h[i] *= inv
+		}
+	}
+	return h, true
+}
