@@ -171,20 +171,3 @@ func TestPathClass(t *testing.T) {
 		}
 	}
 }
-
-func TestQueryWords(t *testing.T) {
-	q, err := app.ParseQuery(`reports whether the reader reads entries, closing files -path:x kind:function`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := q.QueryWords()
-	want := []string{"reader", "read", "entry", "clos", "file"}
-	if strings.Join(got, " ") != strings.Join(want, " ") {
-		t.Errorf("QueryWords = %q, want %q", got, want)
-	}
-	for in, want := range map[string]string{"boxes": "box", "class": "class", "parsed": "pars", "run": "run", "bytes": "byte"} {
-		if got := app.Stem(in); got != want {
-			t.Errorf("Stem(%q) = %q, want %q", in, got, want)
-		}
-	}
-}

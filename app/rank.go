@@ -176,45 +176,35 @@ func (a Ranking) Explain(kind string) string {
 	return TierNames[a.Tier] + "; " + kind + "; " + class + " file; path length " + strconv.Itoa(a.PathLen)
 }
 
-// Hybrid search fuses a lexical score with the cosine similarity of the
-// symbol's vector to the query's (all in [0, 1]). The lexical score is the
-// better of the name match of the whole query (its tier) and the share of
-// the query's words that match parts of the name (PartShare, weighted by
-// rarity). Exact and prefix name matches outweigh any vector-only hit, so
-// known names still come first.
+// Hybrid search fuses a lexical score (the tier of the query's name match)
+// with the cosine similarity of the symbol's vector to the query's, both in
+// [0, 1]; names equal to the query are ranked first regardless.
 const (
 	LexicalWeight = 0.55
 	VectorWeight  = 0.45
-	// PartShare scales a partial match of the query's words below a name
-	// match of the whole query.
-	PartShare = 0.8
 )
 
 // tierScores normalise match tiers to [0, 1].
 var tierScores = [TierCount]float64{1, 0.97, 0.85, 0.75, 0.6, 0.35}
 
 // Fuse returns the hybrid score of a candidate: lexical says whether the
-// whole query matched its name (at a.Tier), parts is the share of the
-// query's words its name matches, cos its vector similarity (0 when it has
-// none). Kind and path class shade the score a little, so a test helper
-// does not outrank the function it tests.
-func (a Ranking) Fuse(lexical bool, parts, cos float64) float64 {
-	lex := PartShare * parts
+// query matched its name (at a.Tier), cos is its vector similarity (0 when
+// it has none). Kind and path class shade the score a little, so a test
+// helper does not outrank the function it tests.
+func (a Ranking) Fuse(lexical bool, cos float64) float64 {
+	lex := 0.0
 	if lexical {
-		lex = max(lex, tierScores[a.Tier])
+		lex = tierScores[a.Tier]
 	}
 	return LexicalWeight*lex + VectorWeight*max(cos, 0) - 0.01*float64(a.Kind) - 0.03*float64(a.Class)
 }
 
 // ExplainHybrid says how a hybrid score was made.
-func (a Ranking) ExplainHybrid(kind string, lexical bool, parts, cos float64) string {
+func (a Ranking) ExplainHybrid(kind string, lexical bool, cos float64) string {
 	class := [...]string{"source", "test", "vendor/generated"}[a.Class]
 	lex := "no name match"
-	switch {
-	case lexical:
+	if lexical {
 		lex = TierNames[a.Tier]
-	case parts > 0:
-		lex = "name matches " + strconv.FormatFloat(parts*100, 'f', 0, 64) + "% of the query's words (by rarity)"
 	}
 	f := func(x float64) string { return strconv.FormatFloat(x, 'f', 2, 64) }
 	return "hybrid: " + lex + " (weight " + f(LexicalWeight) + ") + semantic similarity " + strconv.FormatFloat(cos, 'f', 3, 64) +

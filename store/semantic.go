@@ -4,7 +4,6 @@ import (
 	"context"
 	"math"
 	"slices"
-	"strings"
 
 	"github.com/optiq/optiq/app"
 )
@@ -18,6 +17,9 @@ const (
 	// hybridRescore is how many of the best lexical candidates get their
 	// vector similarity computed for fusion.
 	hybridRescore = 300
+	// maxHybridNameTerms is the longest query hybrid search also matches
+	// against names.
+	maxHybridNameTerms = 4
 )
 
 // semanticSearch answers semantic and hybrid queries: the nearest symbols
@@ -53,15 +55,9 @@ func (h *Tenant) semanticSearch(ctx context.Context, q app.Query, texts []app.Te
 		}
 	}
 	lexical := map[int64]bool{}
-	parts := map[int64]float64{} // name-part match score in [0, 1]
-	if q.Mode != app.ModeSemantic {
-		more, err := h.namePartMatches(ctx, q, parts)
-		if err != nil {
-			return nil, err
-		}
-		cands = mergeCandidates(cands, more)
-	}
-	if q.Mode != app.ModeSemantic && len(texts) > 0 {
+	// A name rarely matches every word of a long sentence, and trying
+	// costs a scan per word: long queries are matched by meaning only.
+	if q.Mode != app.ModeSemantic && len(texts) > 0 && len(texts) <= maxHybridNameTerms {
 		lex, err := h.symbolsByName(ctx, q, texts)
 		if err != nil {
 			return nil, err
@@ -91,7 +87,7 @@ func (h *Tenant) semanticSearch(ctx context.Context, q app.Query, texts []app.Te
 		if !lexical[c.id] {
 			c.rank.Tier = app.TierFuzzy
 		}
-		out[i] = scored{c, c.rank.Fuse(lexical[c.id], parts[c.id], sims[c.id])}
+		out[i] = scored{c, c.rank.Fuse(lexical[c.id], sims[c.id])}
 	}
 	// A name equal to the whole query comes first (same case before any
 	// case), whatever the vectors say.
@@ -126,7 +122,7 @@ func (h *Tenant) semanticSearch(ctx context.Context, q app.Query, texts []app.Te
 		r := kept[i].r
 		r.Repo = repoNames[r.RepoID]
 		r.Score = math.Round(o.score*1e4) / 1e4
-		r.Why = o.c.rank.ExplainHybrid(r.Kind, lexical[o.c.id], parts[o.c.id], sims[o.c.id])
+		r.Why = o.c.rank.ExplainHybrid(r.Kind, lexical[o.c.id], sims[o.c.id])
 		results[i] = r
 	}
 	return results, nil
@@ -196,97 +192,4 @@ func mergeCandidates(cands, more []candidate) []candidate {
 		}
 	}
 	return cands
-}
-
-// Bounds on name-part matching of natural-language queries.
-const (
-	maxQueryWords   = 12
-	namesPerWord    = 300
-	partCandidates  = 300
-	partSymbolLimit = 3000
-)
-
-// namePartMatches finds symbols whose name parts match some of the words of
-// a natural-language query (any of them, unlike name search, which needs
-// all): each name scores the summed inverse document frequency of the
-// words it matches, over that of all the words. Scores go into parts.
-func (h *Tenant) namePartMatches(ctx context.Context, q app.Query, parts map[int64]float64) ([]candidate, error) {
-	words := q.QueryWords()
-	if len(words) == 0 {
-		return nil, nil
-	}
-	words = words[:min(len(words), maxQueryWords)]
-	vocab, err := h.t.vocabularySize(ctx)
-	if err != nil {
-		return nil, err
-	}
-	score := map[string]float64{}
-	var total float64
-	for _, w := range words {
-		hits, err := h.t.index.Names(ctx, []app.Term{{Value: w}}, namesPerWord)
-		if err != nil {
-			return nil, err
-		}
-		n := 0
-		for _, hit := range hits {
-			if app.MatchTier(w, hit.Name) < app.TierFuzzy {
-				n++
-			}
-		}
-		idf := math.Log(1 + float64(vocab)/float64(max(n, 1)))
-		total += idf
-		for _, hit := range hits {
-			if t := app.MatchTier(w, hit.Name); t < app.TierFuzzy {
-				score[strings.ToLower(hit.Name)] += idf * partWeights[t]
-			}
-		}
-	}
-	if len(score) == 0 || total == 0 {
-		return nil, nil
-	}
-	names := make([]string, 0, len(score))
-	for n := range score {
-		names = append(names, n)
-	}
-	slices.SortFunc(names, func(a, b string) int {
-		if score[a] != score[b] {
-			if score[a] > score[b] {
-				return -1
-			}
-			return 1
-		}
-		return strings.Compare(a, b)
-	})
-	names = names[:min(len(names), partCandidates)]
-	cands, err := h.symbolRows(ctx, q, names, partSymbolLimit)
-	if err != nil {
-		return nil, err
-	}
-	for _, c := range cands {
-		parts[c.id] = score[strings.ToLower(c.r.Name)] / total
-	}
-	return cands, nil
-}
-
-// partWeights weigh a word's match with a name by tier.
-var partWeights = [app.TierCount]float64{1, 1, 0.9, 0.8, 0.8, 0}
-
-// vocabularySize is the number of distinct symbol names, cached per index
-// version.
-func (t *tenantDB) vocabularySize(ctx context.Context) (int64, error) {
-	v, err := t.indexVersion(ctx, t.db.read)
-	if err != nil {
-		return 0, err
-	}
-	t.vocabMu.Lock()
-	defer t.vocabMu.Unlock()
-	if t.vocabVersion == v && t.vocab > 0 {
-		return t.vocab, nil
-	}
-	var n int64
-	if err := t.db.read.QueryRowContext(ctx, `SELECT count(*) FROM names`).Scan(&n); err != nil {
-		return 0, err
-	}
-	t.vocab, t.vocabVersion = n, v
-	return n, nil
 }

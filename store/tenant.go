@@ -34,9 +34,6 @@ type tenantDB struct {
 	vecMu     sync.Mutex
 	vecs      *vectorSet
 	vectorKit app.VectorIndexes // nil: no semantic search
-	// vocab caches the vocabulary size at vocabVersion (store/semantic.go).
-	vocabMu             sync.Mutex
-	vocab, vocabVersion int64
 }
 
 type tenantCache struct {
