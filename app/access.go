@@ -29,6 +29,7 @@ type Access struct {
 const (
 	EpHealth         = "health"
 	EpReady          = "ready"
+	EpMetrics        = "metrics"
 	EpLogin          = "auth.login"
 	EpLoginMFA       = "auth.login.mfa"
 	EpLoginSMS       = "auth.login.sms"
@@ -80,8 +81,12 @@ const (
 
 // Endpoints is the permission matrix: every endpoint and what it needs.
 var Endpoints = map[string]Access{
-	EpHealth:         {Public: true},
-	EpReady:          {Public: true},
+	EpHealth: {Public: true},
+	EpReady:  {Public: true},
+	// Metrics: loopback clients without a credential, else an instance
+	// admin's credential with ScopeMetrics; checked by the handler because
+	// the rule depends on the client address (web/ops.go).
+	EpMetrics:        {Public: true},
 	EpLogin:          {Public: true},
 	EpLoginMFA:       {Public: true},
 	EpLoginSMS:       {Public: true},

@@ -56,10 +56,11 @@ const (
 	ScopeIndexWrite = "index:write"
 	ScopeAuditRead  = "audit:read"
 	ScopeAdmin      = "admin"
+	ScopeMetrics    = "metrics:read"
 )
 
 // AllScopes lists every API key scope, for validation and help texts.
-var AllScopes = []string{ScopeSearchRead, ScopeReposWrite, ScopeIndexWrite, ScopeAuditRead, ScopeAdmin}
+var AllScopes = []string{ScopeSearchRead, ScopeReposWrite, ScopeIndexWrite, ScopeAuditRead, ScopeAdmin, ScopeMetrics}
 
 // ValidScope reports whether s is an API key scope.
 func ValidScope(s string) bool { return slices.Contains(AllScopes, s) }

@@ -38,6 +38,7 @@ func (s *Server) table() []route {
 	rs := []route{
 		{method: "GET", path: "/healthz", endpoint: app.EpHealth, h: s.healthz},
 		{method: "GET", path: "/readyz", endpoint: app.EpReady, h: s.readyz},
+		{method: "GET", path: "/metrics", endpoint: app.EpMetrics, h: s.metrics},
 		{method: "POST", path: "/api/v1/auth/login", endpoint: app.EpLogin, h: s.ssoPasswordGuard(s.login)},
 		{method: "POST", path: "/api/v1/auth/login/mfa", endpoint: app.EpLoginMFA, h: s.loginMFA},
 		{method: "POST", path: "/api/v1/auth/login/sms", endpoint: app.EpLoginSMS, h: s.loginSMS},
@@ -146,7 +147,7 @@ func (s *Server) serve(c *fiber.Ctx, rt route) error {
 	if len(c.Body()) > rt.body {
 		return app.Errorf(app.ETOOLARGE, "request body over %d bytes", rt.body)
 	}
-	c.SetUserContext(app.WithClient(c.UserContext(), c.IP()))
+	c.SetUserContext(app.WithClient(c.UserContext(), clientIP(c)))
 	var r call
 	p, viaCookie, err := s.authenticate(c)
 	if err != nil && !rt.access.Public {
@@ -218,6 +219,9 @@ func (s *Server) healthz(c *fiber.Ctx, _ *call) error {
 }
 
 func (s *Server) readyz(c *fiber.Ctx, _ *call) error {
+	if s.cfg.Readiness != nil {
+		return s.readiness(c)
+	}
 	if s.cfg.Ready != nil {
 		if err := s.cfg.Ready(c.UserContext()); err != nil {
 			return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable", "error": err.Error()})

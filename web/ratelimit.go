@@ -89,7 +89,7 @@ func (s *Server) rateLimit(c *fiber.Ctx) error {
 	if c.Path() == "/healthz" {
 		return c.Next()
 	}
-	l, key := s.general, "ip:"+c.IP()
+	l, key := s.general, "ip:"+clientIP(c)
 	if isAuthPath(c.Path()) {
 		l = s.auth
 	} else if h := c.Get(fiber.HeaderAuthorization); h != "" {

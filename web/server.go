@@ -12,11 +12,13 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"net/netip"
 	"regexp"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/optiq/optiq/app"
 )
@@ -36,6 +38,16 @@ type Config struct {
 	RateLimits RateLimits
 	// Now is the clock for rate limits (default time.Now).
 	Now func() time.Time
+	// Readiness runs the deep checks of /readyz (web/ops.go); it takes
+	// precedence over Ready.
+	Readiness func(ctx context.Context) []ReadyCheck
+	// Collectors are extra Prometheus metrics for /metrics.
+	Collectors []prometheus.Collector
+	// CORSOrigins are the origins allowed cross-origin access (none by
+	// default).
+	CORSOrigins []string
+	// TrustedProxies may set X-Forwarded-For (none by default).
+	TrustedProxies []netip.Prefix
 }
 
 // Server is the HTTP server.
@@ -46,6 +58,7 @@ type Server struct {
 	id  *identity // browser sessions (web/session.go)
 	// general and auth count requests against the rate limits.
 	general, auth *limiter
+	ops           *ops // web/ops.go
 }
 
 // Body limits.
@@ -82,7 +95,8 @@ func New(cfg Config) *Server {
 	}
 	limits := cfg.RateLimits.withDefaults()
 	s.general, s.auth = newLimiter(limits.PerMinute, cfg.Now), newLimiter(limits.AuthPerMinute, cfg.Now)
-	s.app.Use(s.requestContext, s.accessLog, s.recover, securityHeaders, s.rateLimit)
+	s.ops = newOps(cfg)
+	s.app.Use(s.clientAddr, s.requestContext, s.accessLog, s.observe, s.recover, securityHeaders, s.rateLimit, s.cors)
 	s.routes()
 	return s
 }
@@ -131,7 +145,7 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 		slog.String("route", c.Route().Path),
 		slog.Int("status", status),
 		slog.Duration("duration", time.Since(start)),
-		slog.String("remote", c.IP()),
+		slog.String("remote", clientIP(c)),
 	)
 	return err
 }
