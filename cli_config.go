@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/optiq/optiq/app"
 	"github.com/optiq/optiq/seal"
 	"github.com/optiq/optiq/web"
 )
@@ -94,7 +95,7 @@ func connect() (*web.Client, clientConfig, error) {
 	if c.Server == "" || c.Token == "" {
 		return nil, c, notSignedIn
 	}
-	cl, err := web.NewClient(c.Server, web.ClientOptions{Token: c.Token, Fingerprint: c.Fingerprint, CAFile: c.CAFile})
+	cl, err := web.NewClient(c.Server, web.ClientOptions{Token: app.Secret(c.Token), Fingerprint: c.Fingerprint, CAFile: c.CAFile})
 	return cl, c, err
 }
 

@@ -114,7 +114,7 @@ the server presents now (like ssh).`,
 			}
 			token, refresh = t.AccessToken, t.RefreshToken
 		}
-		authed, err := web.NewClient(server, web.ClientOptions{Fingerprint: fingerprint, CAFile: caFile, Token: token})
+		authed, err := web.NewClient(server, web.ClientOptions{Fingerprint: fingerprint, CAFile: caFile, Token: app.Secret(token)})
 		if err != nil {
 			return err
 		}

@@ -121,7 +121,9 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 	if err := l.UnmarshalText([]byte(level)); err != nil || level == "" {
 		l = slog.LevelInfo
 	}
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+	// Secrets typed as app.Secret print as a mask; the handler also masks
+	// attributes named like secrets and credentials inside messages.
+	return slog.New(app.RedactingHandler(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})))
 }
 
 // openStore opens the data directory with the derived indexes wired in.

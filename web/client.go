@@ -23,13 +23,13 @@ import (
 // without either a pinned certificate fingerprint or a CA bundle.
 type Client struct {
 	base  string
-	token string
+	token app.Secret
 	http  *http.Client
 }
 
 // ClientOptions configure a Client.
 type ClientOptions struct {
-	Token string
+	Token app.Secret
 	// Fingerprint pins the server certificate ("SHA256:hex").
 	Fingerprint string
 	// CAFile trusts the certificates in this PEM bundle instead of a pin.
@@ -153,7 +153,7 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		req.Header.Set("Content-Type", contentType)
 	}
 	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
+		req.Header.Set("Authorization", "Bearer "+c.token.Reveal())
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
