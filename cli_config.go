@@ -7,7 +7,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
+
+	"github.com/BurntSushi/toml"
+	"github.com/spf13/cobra"
 
 	"github.com/optiq/optiq/app"
 	"github.com/optiq/optiq/seal"
@@ -150,4 +154,68 @@ func repoCipher(name, id string, keyCheck []byte) (*seal.Repo, error) {
 		return nil, fmt.Errorf("the key on this machine for repo %q is wrong (it does not match the repo's key check): import the right one with `optiq key import`", name)
 	}
 	return seal.NewRepo(id, k), nil
+}
+
+func newConfigCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "config",
+		Short: "Check the server configuration",
+	}
+	check := &cobra.Command{
+		Use:   "check [--config FILE]",
+		Short: "Validate the server configuration and print the settings in effect",
+		Long: `Read the config file (--config, or $OPTIQ_CONFIG), apply the environment
+overrides (OPTIQ_<KEY> for every key, e.g. OPTIQ_LOG_LEVEL=debug,
+OPTIQ_CORS_ORIGINS=https://a.example,https://b.example) and the flags, and
+validate every setting: an unknown key, a malformed value or an unreadable
+certificate is an error naming the key. On success, print the configuration
+the server would run with, defaults filled in and secrets masked.`,
+		Args: exactArgs(0),
+	}
+	load := serverFlags(check)
+	check.RunE = func(c *cobra.Command, _ []string) error {
+		cfg, err := load()
+		if err != nil {
+			return usageError{err}
+		}
+		if _, err := cfg.resolve(); err != nil {
+			return usageError{err}
+		}
+		if cfg.TLSCert != "" {
+			if _, err := web.LoadCertStore(cfg.TLSCert, cfg.TLSKey); err != nil {
+				return fmt.Errorf("tls_cert/tls_key: %w", err)
+			}
+		}
+		if cfg.MasterKeyFile != "" {
+			if _, err := seal.LoadMasterKey(cfg.MasterKeyFile); err != nil {
+				return fmt.Errorf("master_key_file: %w", err)
+			}
+		}
+		fmt.Fprintln(c.ErrOrStderr(), "configuration OK")
+		return toml.NewEncoder(c.OutOrStdout()).Encode(maskSecrets(cfg.withDefaults()))
+	}
+	c.AddCommand(check)
+	return c
+}
+
+// maskSecrets returns the configuration as key → value with the values of
+// secret-named keys masked, for printing.
+func maskSecrets(cfg serverConfig) map[string]any {
+	out := map[string]any{}
+	v := reflect.ValueOf(cfg)
+	for i := range v.NumField() {
+		key := v.Type().Field(i).Tag.Get("toml")
+		if key == "" {
+			continue
+		}
+		val := v.Field(i).Interface()
+		if app.SecretKey(key) && !v.Field(i).IsZero() {
+			val = app.Redacted
+		}
+		if s, ok := val.([]string); ok && s == nil {
+			val = []string{}
+		}
+		out[key] = val
+	}
+	return out
 }

@@ -16,9 +16,11 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
 	"github.com/optiq/optiq/app"
+	"github.com/optiq/optiq/backup"
 	"github.com/optiq/optiq/seal"
 	"github.com/optiq/optiq/search"
 	"github.com/optiq/optiq/search/vector"
@@ -40,6 +42,23 @@ type serverConfig struct {
 	// and per client address on sign-in endpoints; 0 means the default.
 	RateLimit     int `toml:"rate_limit_per_minute"`
 	AuthRateLimit int `toml:"auth_rate_limit_per_minute"`
+	// TLSMinVersion is "1.3" (default) or "1.2"; allow_tls12 = true is the
+	// older spelling of "1.2".
+	TLSMinVersion string `toml:"tls_min_version"`
+	// CORSOrigins may call the API from a browser on another origin.
+	CORSOrigins []string `toml:"cors_origins"`
+	// TrustedProxies (CIDRs) may set X-Forwarded-For.
+	TrustedProxies []string `toml:"trusted_proxies"`
+	// Scheduled jobs (jobs.go). Durations are Go durations or days ("7d").
+	BackupInterval     string `toml:"backup_interval"`       // default 24h; "off" disables
+	BackupRetention    string `toml:"backup_retention"`      // default 7d
+	BackupAgeRecipient string `toml:"backup_age_recipient"`  // age1…: encrypt backups
+	CleanupInterval    string `toml:"cleanup_interval"`      // default 1h
+	IndexSessionMaxAge string `toml:"index_session_max_age"` // default 24h
+	// Readiness: /readyz fails below this much free disk on the data
+	// directory, and when a check takes longer than ready_timeout.
+	MinFreeDiskMB int    `toml:"min_free_disk_mb"` // default 256
+	ReadyTimeout  string `toml:"ready_timeout"`    // default 2s
 }
 
 const (
@@ -78,6 +97,9 @@ func serverFlags(c *cobra.Command) func() (serverConfig, error) {
 			if flag != "" {
 				*dst = flag
 			}
+		}
+		if err := envOverrides(&cfg); err != nil {
+			return cfg, err
 		}
 		override(&cfg.DataDir, "OPTIQ_DATA", data)
 		override(&cfg.Addr, "OPTIQ_ADDR", addr)
@@ -171,11 +193,25 @@ pin with optiq login --fingerprint.`,
 // address once the server accepts connections.
 func serve(ctx context.Context, cfg serverConfig, logOut, console io.Writer, ready chan<- string) error {
 	log := newLogger(logOut, cfg.LogLevel)
+	set, err := cfg.resolve()
+	if err != nil {
+		return fmt.Errorf("configuration: %w (check it with optiq config check)", err)
+	}
 	st, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	// One server per data directory; restore refuses while it runs.
+	unlock, err := backup.LockDataDir(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	jobs := newScheduler(log)
+	for _, j := range serverJobs(cfg, set, st) {
+		jobs.add(j)
+	}
 
 	certFile, keyFile := cfg.TLSCert, cfg.TLSKey
 	if certFile == "" {
@@ -193,18 +229,22 @@ func serve(ctx context.Context, cfg serverConfig, logOut, console io.Writer, rea
 		return err
 	}
 	srv := web.New(web.Config{
-		Accounts:   st,
-		Tenants:    st,
-		Logger:     log,
-		Version:    version,
-		Ready:      func(ctx context.Context) error { return st.Ping(ctx) },
-		RateLimits: web.RateLimits{PerMinute: cfg.RateLimit, AuthPerMinute: cfg.AuthRateLimit},
+		Accounts:       st,
+		Tenants:        st,
+		Logger:         log,
+		Version:        version,
+		Ready:          func(ctx context.Context) error { return st.Ping(ctx) },
+		Readiness:      readiness(cfg, set, st, jobs),
+		Collectors:     []prometheus.Collector{jobs, workspaceSizes{st}},
+		RateLimits:     web.RateLimits{PerMinute: cfg.RateLimit, AuthPerMinute: cfg.AuthRateLimit},
+		CORSOrigins:    cfg.CORSOrigins,
+		TrustedProxies: set.proxies,
 	})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (is another server running? choose another port with --addr)", cfg.Addr, err)
 	}
-	tln := tls.NewListener(ln, certs.TLSConfig(cfg.AllowTLS12))
+	tln := tls.NewListener(ln, certs.TLSConfig(set.allowTLS12))
 	url := "https://" + ln.Addr().String()
 	log.Info("optiq server listening", "url", url, "fingerprint", certs.Fingerprint(), "data", cfg.DataDir, "version", version)
 	fmt.Fprintf(console, "Optiq is listening on %s\nCertificate fingerprint: %s\n%s", url, certs.Fingerprint(), firstSteps(cfg, ln.Addr(), certs.Fingerprint()))
@@ -231,6 +271,12 @@ func serve(ctx context.Context, cfg serverConfig, logOut, console io.Writer, rea
 	wctx, stopWatchdog := context.WithCancel(ctx)
 	defer stopWatchdog()
 	go watchdog(wctx, log, st.Ping)
+	jctx, stopJobs := context.WithCancel(ctx)
+	waitJobs := jobs.start(jctx)
+	// Jobs stop before the store closes (deferred above); a backup cut
+	// short leaves only a temporary directory, removed by the next one.
+	defer waitJobs()
+	defer stopJobs()
 	select {
 	case err := <-errc:
 		return err
@@ -238,6 +284,7 @@ func serve(ctx context.Context, cfg serverConfig, logOut, console io.Writer, rea
 	}
 	notifyStopping()
 	log.Info("shutting down")
+	stopJobs()
 	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {

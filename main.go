@@ -94,6 +94,7 @@ Index and search:    optiq repo create myrepo && optiq index . --repo myrepo && 
 		newSymbolsCmd(),
 		newKeyCmd(),
 		newReauthCmd(), newMFACmd(), newAPIKeyCmd(), newAuditCmd(), newWorkspaceCmd(), newMembersCmd(),
+		newBackupCmd(), newRestoreCmd(), newConfigCmd(),
 	)
 	return root
 }
