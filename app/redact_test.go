@@ -59,14 +59,14 @@ func TestRedactingHandler(t *testing.T) {
 		"password", "pw-plain",
 		"Authorization", "Basic dXNlcjpwdw==",
 		"cookie", "__Host-optiq=cookie-value",
-		"client_secret", 42,
+		"client_secret", 123456789012345,
 		"detail", "key optiq_k3j5abcd_s3cr3tpart used",
 		"error", errors.New("bad token optiq_abc_def123"),
 		slog.Group("req", "api_key", "grouped-key", "path", "/api/v1/me"),
 		"user", "ada@example.com",
 	)
 	out := buf.String()
-	for _, leak := range []string{"tok-with-attrs", "pw-plain", "dXNlcjpwdw", "cookie-value", "42", "s3cr3tpart", "def123", "grouped-key", "abc.def-ghi"} {
+	for _, leak := range []string{"tok-with-attrs", "pw-plain", "dXNlcjpwdw", "cookie-value", "123456789012345", "s3cr3tpart", "def123", "grouped-key", "abc.def-ghi"} {
 		if strings.Contains(out, leak) {
 			t.Errorf("%q leaked: %s", leak, out)
 		}
