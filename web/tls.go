@@ -17,7 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -103,8 +103,8 @@ func writePEM(file, typ string, der []byte, mode os.FileMode) error {
 // dropping connections: new handshakes get the new certificate.
 type CertStore struct {
 	certFile, keyFile string
-	mu                sync.RWMutex
-	cert              *tls.Certificate
+	// cert is read by every handshake and swapped whole by Reload.
+	cert atomic.Pointer[tls.Certificate]
 }
 
 // LoadCertStore loads the key pair.
@@ -119,17 +119,13 @@ func (s *CertStore) Reload() error {
 	if err != nil {
 		return fmt.Errorf("load TLS key pair: %w", err)
 	}
-	s.mu.Lock()
-	s.cert = &c
-	s.mu.Unlock()
+	s.cert.Store(&c)
 	return nil
 }
 
 // Fingerprint returns the pin of the current certificate.
 func (s *CertStore) Fingerprint() string {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return Fingerprint(s.cert.Certificate[0])
+	return Fingerprint(s.cert.Load().Certificate[0])
 }
 
 // TLSConfig returns the server TLS configuration: TLS 1.3 only unless
@@ -142,9 +138,7 @@ func (s *CertStore) TLSConfig(allowTLS12 bool) *tls.Config {
 	return &tls.Config{
 		MinVersion: min,
 		GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
-			s.mu.RLock()
-			defer s.mu.RUnlock()
-			return s.cert, nil
+			return s.cert.Load(), nil
 		},
 	}
 }
