@@ -88,8 +88,7 @@ func repoModel(ctx context.Context, cl *web.Client, ws string, repo app.Repo, rc
 	if repo.ModelID == "" {
 		return nil, nil
 	}
-	file, ferr := modelCacheFile(repo.ID, repo.ModelID)
-	if ferr == nil {
+	if file, err := modelCacheFile(repo.ID, repo.ModelID); err == nil {
 		if sealed, err := os.ReadFile(file); err == nil {
 			if m, err := openModel(rc, repo.ModelID, sealed); err == nil {
 				return m, nil
@@ -107,11 +106,16 @@ func repoModel(ctx context.Context, cl *web.Client, ws string, repo app.Repo, rc
 	if err != nil {
 		return nil, err
 	}
-	if ferr == nil {
-		// Only a cache: a failure to write it costs a download next time.
-		_ = writeFileAtomic(file, res.Model)
-	}
+	cacheModel(repo.ID, res.ID, res.Model)
 	return m, nil
+}
+
+// cacheModel keeps a sealed model in the cache. It is only a cache: a
+// failure to write it costs a download next time.
+func cacheModel(repoID, id string, sealed []byte) {
+	if file, err := modelCacheFile(repoID, id); err == nil {
+		_ = writeFileAtomic(file, sealed)
+	}
 }
 
 // writeFileAtomic writes data to file through a temporary file and rename.

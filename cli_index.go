@@ -388,6 +388,10 @@ func indexRepo(ctx context.Context, cl *web.Client, ws, repoName, dir string, o 
 	if err != nil {
 		return sum, err
 	}
+	if sealedModel != nil {
+		// The next run and searches read the new model from the cache.
+		cacheModel(repo.ID, iopts.Model, sealedModel)
+	}
 	mark("commit")
 	sum.Files = res.Files
 	sum.Uploaded = len(upload)

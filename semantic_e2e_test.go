@@ -60,7 +60,8 @@ func TestSemanticEndToEnd(t *testing.T) {
 	ts := startServer(t)
 	ada := newUser(t, ts, "ada@example.com", "admin")
 	ada.ok("", "repo", "create", "std")
-	t.Setenv("OPTIQ_CACHE_DIR", t.TempDir())
+	cache := t.TempDir()
+	t.Setenv("OPTIQ_CACHE_DIR", cache)
 
 	src := t.TempDir()
 	copyGoPackages(t, src, "strings", "bufio", "sort")
@@ -79,20 +80,23 @@ func TestSemanticEndToEnd(t *testing.T) {
 	if sum.Embeddings != "trained" || sum.Vectors < sum.Symbols/2 || sum.Symbols == 0 {
 		t.Fatalf("first index: embeddings %q, %d vectors for %d symbols", sum.Embeddings, sum.Vectors, sum.Symbols)
 	}
+	// The trained model is cached (sealed) for later runs and searches.
+	if cached, _ := filepath.Glob(filepath.Join(cache, "models", "r_*.sealed")); len(cached) != 1 {
+		t.Fatalf("cached models: %v", cached)
+	}
 
 	// Finding code by what it does, in semantic and (by default, for
 	// natural language) hybrid mode.
 	for _, c := range []struct{ query, want, mode string }{
 		{"reports whether the string begins with prefix", "HasPrefix", "semantic"},
 		{"slices into all substrings separated by sep", "Split", ""},
-		{"sorts data in ascending order", "Sort", "hybrid"},
+		{"sort a slice of ints in increasing order", "Ints", "hybrid"},
 	} {
 		args := []string{c.query, "--limit", "10"}
 		if c.mode != "" {
 			args = append(args, "--mode", c.mode)
 		}
 		hits := searchCLI(t, ada, args...)
-		t.Logf("%q: %v", c.query, names(hits))
 		if r := rankOf(hits, c.want); r == 0 {
 			t.Errorf("%q (mode %q): %s not in the top 10: %v", c.query, c.mode, c.want, names(hits))
 		}

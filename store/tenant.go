@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sync"
+	"time"
 
 	"github.com/optiq/optiq/app"
 )
@@ -33,6 +34,7 @@ type tenantDB struct {
 	// vecs is the vector index, loaded on first use (store/vectors.go).
 	vecMu     sync.Mutex
 	vecs      *vectorSet
+	saveTimer *time.Timer       // a pending save of vecs
 	vectorKit app.VectorIndexes // nil: no semantic search
 }
 

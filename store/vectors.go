@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"time"
 	"unsafe"
 
 	"github.com/optiq/optiq/app"
@@ -161,9 +162,14 @@ func (h *Tenant) Model(ctx context.Context, repoID string) ([]byte, string, erro
 
 // vectorSet is a workspace's loaded vector indexes, one per vector length.
 type vectorSet struct {
-	byDims map[int]app.VectorIndex
-	dirty  bool
+	byDims  map[int]app.VectorIndex
+	version int64 // the index version they reflect
+	dirty   bool
 }
+
+// vectorSaveDelay is how long after a change the loaded vector indexes are
+// saved (a crash before loses nothing: they are rebuilt from data.db).
+const vectorSaveDelay = 30 * time.Second
 
 func (t *tenantDB) vectorFile(dims int) string {
 	return filepath.Join(t.dir, "vectors-"+strconv.Itoa(dims)+".idx")
@@ -204,7 +210,7 @@ func (t *tenantDB) loadVectors(ctx context.Context) (*vectorSet, error) {
 	if err != nil {
 		return nil, err
 	}
-	set := &vectorSet{byDims: map[int]app.VectorIndex{}}
+	set := &vectorSet{byDims: map[int]app.VectorIndex{}, version: version}
 	stale := false
 	for _, dims := range dimsList {
 		ix, err := t.vectorKit.Load(t.vectorFile(int(dims)))
@@ -274,13 +280,24 @@ func (t *tenantDB) loadVectors(ctx context.Context) (*vectorSet, error) {
 	return set, nil
 }
 
-// applyVectors updates the loaded vector indexes after a commit. When they
-// are not loaded nothing is done: the next load finds the files stale.
+// applyVectors updates the vector indexes after a commit. A change that
+// adds or drops vectors loads them first (or rebuilds them, which already
+// includes the change); other changes leave unloaded indexes alone (the
+// next load finds the files stale).
 func (t *tenantDB) applyVectors(ctx context.Context, ch vectorChange) {
+	if t.vectorKit == nil {
+		return
+	}
+	if len(ch.ids) > 0 || ch.dropPart || len(ch.del) > 0 {
+		if _, err := t.vectorIndexes(ctx); err != nil {
+			t.log.ErrorContext(ctx, "vector index unavailable; it will be rebuilt", "workspace", t.id, "error", err)
+			return
+		}
+	}
 	t.vecMu.Lock()
 	defer t.vecMu.Unlock()
 	set := t.vecs
-	if set == nil {
+	if set == nil || set.version >= ch.version {
 		return
 	}
 	for _, ix := range set.byDims {
@@ -307,7 +324,14 @@ func (t *tenantDB) applyVectors(ctx context.Context, ch vectorChange) {
 	for _, ix := range set.byDims {
 		ix.SetGeneration(uint64(ch.version))
 	}
-	set.dirty = true
+	set.version, set.dirty = ch.version, true
+	if t.saveTimer == nil {
+		t.saveTimer = time.AfterFunc(vectorSaveDelay, func() {
+			if err := t.saveVectors(); err != nil {
+				t.log.Error("saving the vector index failed; it will be rebuilt when next loaded", "workspace", t.id, "error", err)
+			}
+		})
+	}
 }
 
 // saveVectors writes the loaded vector indexes if they changed, and
@@ -315,6 +339,10 @@ func (t *tenantDB) applyVectors(ctx context.Context, ch vectorChange) {
 func (t *tenantDB) saveVectors() error {
 	t.vecMu.Lock()
 	defer t.vecMu.Unlock()
+	if t.saveTimer != nil {
+		t.saveTimer.Stop()
+		t.saveTimer = nil
+	}
 	if t.vecs == nil || !t.vecs.dirty {
 		return nil
 	}
