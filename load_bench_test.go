@@ -188,4 +188,3 @@ func loadQueries(b *testing.B, src string) []string {
 	}
 	return queries
 }
-
