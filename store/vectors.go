@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"time"
@@ -29,14 +30,6 @@ func vecBytes(v []int8) []byte {
 		return nil
 	}
 	return slices.Clone(unsafe.Slice((*byte)(unsafe.Pointer(&v[0])), len(v)))
-}
-
-// bytesVec reads a blob written by vecBytes.
-func bytesVec(b []byte) []int8 {
-	if len(b) == 0 {
-		return nil
-	}
-	return slices.Clone(unsafe.Slice((*int8)(unsafe.Pointer(&b[0])), len(b)))
 }
 
 // checkVectors validates the vectors of an uploaded file against the
@@ -94,6 +87,7 @@ func (v *vectorChange) added(ctx context.Context, tx *sql.Tx, sessionID string) 
 		return err
 	}
 	defer rows.Close()
+	var arena int8Arena
 	for rows.Next() {
 		var id int64
 		var b []byte
@@ -102,10 +96,26 @@ func (v *vectorChange) added(ctx context.Context, tx *sql.Tx, sessionID string) 
 		}
 		if len(b) == v.dims {
 			v.ids = append(v.ids, id)
-			v.vecs = append(v.vecs, bytesVec(b))
+			v.vecs = append(v.vecs, arena.vec(b))
 		}
 	}
 	return rows.Err()
+}
+
+// int8Arena hands out int8 copies of vector blobs from shared ~1 MB
+// allocations (one allocation per vector costs more than the vector).
+type int8Arena struct{ buf []int8 }
+
+func (a *int8Arena) vec(b []byte) []int8 {
+	if len(a.buf) < len(b) {
+		a.buf = make([]int8, max(1<<20/max(len(b), 1), 1)*len(b))
+	}
+	v := a.buf[:len(b):len(b)]
+	a.buf = a.buf[len(b):]
+	for i, x := range b {
+		v[i] = int8(x)
+	}
+	return v
 }
 
 // commitModel makes a session's new model the repo's, or drops the repo's
@@ -237,6 +247,7 @@ func (t *tenantDB) loadVectors(ctx context.Context) (*vectorSet, error) {
 	var repo string
 	var ids []int64
 	var vecs [][]int8
+	var arena int8Arena
 	flush := func() error {
 		if len(ids) == 0 {
 			return nil
@@ -265,7 +276,7 @@ func (t *tenantDB) loadVectors(ctx context.Context) (*vectorSet, error) {
 			repo = r
 		}
 		ids = append(ids, id)
-		vecs = append(vecs, bytesVec(b))
+		vecs = append(vecs, arena.vec(b))
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
@@ -277,7 +288,29 @@ func (t *tenantDB) loadVectors(ctx context.Context) (*vectorSet, error) {
 		ix.SetGeneration(uint64(version))
 	}
 	set.dirty = true
+	releaseMemory()
 	return set, nil
+}
+
+// bigVectorChange is the size of a change after which the memory its
+// buffers took is handed back to the operating system at once.
+const bigVectorChange = 50000
+
+// releaseMemory returns freed heap to the operating system after a large
+// one-off build, so that the server's RSS reflects what it keeps.
+func releaseMemory() { debug.FreeOSMemory() }
+
+// addChunked adds vectors in batches, so that the index's own buffers for
+// sign codes stay small.
+func addChunked(ix app.VectorIndex, repo string, ids []int64, vecs [][]int8) error {
+	const chunk = 10000
+	for i := 0; i < len(ids); i += chunk {
+		j := min(i+chunk, len(ids))
+		if err := ix.AddBatch(repo, ids[i:j], vecs[i:j]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // applyVectors updates the vector indexes after a commit. A change that
@@ -313,7 +346,7 @@ func (t *tenantDB) applyVectors(ctx context.Context, ch vectorChange) {
 			ix = t.vectorKit.New(ch.dims)
 			set.byDims[ch.dims] = ix
 		}
-		if err := ix.AddBatch(ch.repo, ch.ids, ch.vecs); err != nil {
+		if err := addChunked(ix, ch.repo, ch.ids, ch.vecs); err != nil {
 			// Lengths are checked at upload, so this is a bug; dropping
 			// the loaded set makes the next search rebuild from data.db.
 			t.log.ErrorContext(ctx, "vector index update failed; it will be rebuilt", "workspace", t.id, "error", err)
@@ -325,6 +358,9 @@ func (t *tenantDB) applyVectors(ctx context.Context, ch vectorChange) {
 		ix.SetGeneration(uint64(ch.version))
 	}
 	set.version, set.dirty = ch.version, true
+	if len(ch.ids) >= bigVectorChange {
+		releaseMemory()
+	}
 	if t.saveTimer == nil {
 		t.saveTimer = time.AfterFunc(vectorSaveDelay, func() {
 			if err := t.saveVectors(); err != nil {
