@@ -234,13 +234,27 @@ func readiness(cfg serverConfig, set settings, st *store.Store, jobs *scheduler)
 		add("control_db", st.ProbeWrite(cctx), nil)
 		cancel()
 
-		cctx, cancel = context.WithTimeout(ctx, set.readyTimeout)
-		ws, err := st.ProbeTenant(cctx)
-		cancel()
-		if ws == "" && err == nil {
-			ws = "no workspaces yet"
+		// Opening a workspace may rebuild its index (after a restore, say):
+		// that open is not cancelled when the check gives up, so it
+		// completes and a later check passes.
+		type probe struct {
+			ws  string
+			err error
 		}
-		add("tenant_db", err, map[string]string{"workspace": ws})
+		done := make(chan probe, 1)
+		go func() {
+			ws, err := st.ProbeTenant(context.WithoutCancel(ctx))
+			done <- probe{ws, err}
+		}()
+		select {
+		case p := <-done:
+			if p.ws == "" && p.err == nil {
+				p.ws = "no workspaces yet"
+			}
+			add("tenant_db", p.err, map[string]string{"workspace": p.ws})
+		case <-time.After(set.readyTimeout):
+			add("tenant_db", fmt.Errorf("opening a workspace took longer than ready_timeout (%s): its index may be rebuilding", set.readyTimeout), nil)
+		}
 
 		var fs syscall.Statfs_t
 		if err := syscall.Statfs(cfg.DataDir, &fs); err != nil {
