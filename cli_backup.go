@@ -153,7 +153,12 @@ unexpected files, and run PRAGMA integrity_check on every database. Encrypted
 backups are decrypted to a temporary directory for the integrity check when
 --identity names the age identity file; without it only checksums are checked.
 Exit status 1 if the backup is damaged.`,
-		Args: cobra.MaximumNArgs(1),
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) > 1 {
+				return usageError{fmt.Errorf("verify takes at most one backup name or directory, got %d (see %s --help)", len(args), c.CommandPath())}
+			}
+			return nil
+		},
 	}
 	load := serverFlags(c)
 	var asJSON bool
@@ -213,9 +218,14 @@ key as when the backup was made.`,
 	c.Flags().StringVar(&from, "from", "", "backup directory to restore (see optiq backup list)")
 	c.Flags().StringVar(&identity, "identity", "", "age identity file, for an encrypted backup")
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	c.MarkFlagRequired("from")
-	c.MarkFlagRequired("data")
 	c.RunE = func(c *cobra.Command, _ []string) error {
+		if from == "" {
+			return usageError{errors.New("--from DIR is required: the backup directory to restore (see optiq backup list --data DIR)")}
+		}
+		if !c.Flags().Changed("data") {
+			// Never guess which data directory to overwrite.
+			return usageError{errors.New("--data DIR is required: the data directory of the stopped server (e.g. /var/lib/optiq)")}
+		}
 		cfg, err := load()
 		if err != nil {
 			return usageError{err}

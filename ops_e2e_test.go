@@ -267,7 +267,10 @@ func TestBackupRestoreEndToEnd(t *testing.T) {
 	os.MkdirAll(ts.data, 0o700)
 	os.Rename(filepath.Join(keep, "tls"), filepath.Join(ts.data, "tls"))
 
-	if r := ada.run("", "restore", "--data", ts.data); r.code == 0 || !strings.Contains(r.stderr, "from") {
+	if r := ada.run("", "restore", "--from", saved); r.code != exitUsage || !strings.Contains(r.stderr, "--data DIR is required") {
+		t.Fatalf("restore without --data: exit %d %s", r.code, r.stderr)
+	}
+	if r := ada.run("", "restore", "--data", ts.data); r.code != exitUsage || !strings.Contains(r.stderr, "--from DIR is required") {
 		t.Fatalf("restore without --from: exit %d %s", r.code, r.stderr)
 	}
 	out = ada.ok("", "restore", "--from", saved, "--data", ts.data)
