@@ -127,12 +127,19 @@ func BenchmarkIndexGoStdlib(b *testing.B) {
 	}
 }
 
-func benchIndex(ctx context.Context, b *testing.B, src string, noEmbeddings bool) {
+// benchRepo starts a server process with a signed-in user and an empty
+// repo "go", and returns the server, a client and its config.
+func benchRepo(b *testing.B) (*serverProcess, *web.Client, clientConfig) {
 	sp := startServerProcess(b)
 	ts := &testServer{url: sp.url, fingerprint: sp.fingerprint, data: sp.data, masterKey: sp.masterKey}
 	c := newUser(b, ts, "bench@example.com", "admin")
 	c.ok("", "repo", "create", "go")
 	cl, cfg := clientFor(b, c)
+	return sp, cl, cfg
+}
+
+func benchIndex(ctx context.Context, b *testing.B, src string, noEmbeddings bool) {
+	sp, cl, cfg := benchRepo(b)
 	ex, release := newExtractor(ctx, io.Discard)
 	defer release()
 	opts := indexOptions{extractor: ex, noEmbeddings: noEmbeddings}

@@ -176,35 +176,26 @@ func indexRepo(ctx context.Context, cl *web.Client, ws, repoName, dir string, o 
 		skip     string
 	}
 	entries := make([]entry, len(paths))
-	var next atomic.Int64
-	g, gctx := errgroup.WithContext(ctx)
-	for range o.workers {
-		g.Go(func() error {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(paths) || gctx.Err() != nil {
-					return gctx.Err()
-				}
-				p := paths[i]
-				entries[i].path = p
-				if err := app.ValidatePath(p); err != nil {
-					entries[i].skip = "unsupported path"
-					continue
-				}
-				b, err := readLimited(filepath.Join(dir, filepath.FromSlash(p)), o.maxFileSize)
-				if err != nil {
-					entries[i].skip = err.Error()
-					continue
-				}
-				if reason := extract.SkipReason(p, b, o.maxFileSize); reason != "" {
-					entries[i].skip = reason
-					continue
-				}
-				entries[i].fp = rc.Fingerprint(p, b)
-			}
-		})
-	}
-	if err := g.Wait(); err != nil {
+	err = forEach(ctx, o.workers, len(paths), func(_ context.Context, i int) error {
+		p := paths[i]
+		entries[i].path = p
+		if err := app.ValidatePath(p); err != nil {
+			entries[i].skip = "unsupported path"
+			return nil
+		}
+		b, err := readLimited(filepath.Join(dir, filepath.FromSlash(p)), o.maxFileSize)
+		if err != nil {
+			entries[i].skip = err.Error()
+			return nil
+		}
+		if reason := extract.SkipReason(p, b, o.maxFileSize); reason != "" {
+			entries[i].skip = reason
+			return nil
+		}
+		entries[i].fp = rc.Fingerprint(p, b)
+		return nil
+	})
+	if err != nil {
 		return sum, err
 	}
 	var warnMu sync.Mutex
@@ -297,44 +288,35 @@ func indexRepo(ctx context.Context, cl *web.Client, ws, repoName, dir string, o 
 	}
 	uploads := make(chan app.FileUpload, 64)
 	var bytesRead, symbols, vectors, embedNanos atomic.Int64
-	g, gctx = errgroup.WithContext(ctx)
-	next.Store(0)
-	var producers sync.WaitGroup
-	for range o.workers {
-		producers.Add(1)
-		g.Go(func() error {
-			defer producers.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(upload) || gctx.Err() != nil {
-					return gctx.Err()
-				}
-				p := upload[i]
-				b, err := readLimited(filepath.Join(dir, filepath.FromSlash(p)), o.maxFileSize)
-				if err != nil {
-					return fmt.Errorf("%s changed while indexing (%v): run optiq index again", p, err)
-				}
-				syms, ok := parsed[p]
-				if !ok {
-					syms = extractSymbols(gctx, o.extractor, p, b, warn)
-				}
-				up := buildUpload(rc, p, b, syms)
-				if model != nil {
-					t0 := time.Now()
-					vectors.Add(int64(embedSymbols(model, &up, syms, b)))
-					embedNanos.Add(int64(time.Since(t0)))
-				}
-				bytesRead.Add(int64(len(b)))
-				symbols.Add(int64(len(up.Symbols)))
-				select {
-				case uploads <- up:
-				case <-gctx.Done():
-					return gctx.Err()
-				}
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		defer close(uploads)
+		return forEach(gctx, o.workers, len(upload), func(ctx context.Context, i int) error {
+			p := upload[i]
+			b, err := readLimited(filepath.Join(dir, filepath.FromSlash(p)), o.maxFileSize)
+			if err != nil {
+				return fmt.Errorf("%s changed while indexing (%v): run optiq index again", p, err)
+			}
+			syms, ok := parsed[p]
+			if !ok {
+				syms = extractSymbols(ctx, o.extractor, p, b, warn)
+			}
+			up := buildUpload(rc, p, b, syms)
+			if model != nil {
+				t0 := time.Now()
+				vectors.Add(int64(embedSymbols(model, &up, syms, b)))
+				embedNanos.Add(int64(time.Since(t0)))
+			}
+			bytesRead.Add(int64(len(b)))
+			symbols.Add(int64(len(up.Symbols)))
+			select {
+			case uploads <- up:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
 			}
 		})
-	}
-	go func() { producers.Wait(); close(uploads) }()
+	})
 	batches := make(chan []app.FileUpload, 2)
 	g.Go(func() error {
 		defer close(batches)
@@ -459,28 +441,19 @@ func embedSymbols(m *embed.Model, up *app.FileUpload, syms []extract.Symbol, src
 func parseAll(ctx context.Context, dir string, manifest []app.FileFingerprint, o indexOptions, warn func(string, ...any)) (map[string][]extract.Symbol, []string, error) {
 	syms := make([][]extract.Symbol, len(manifest))
 	texts := make([][]string, len(manifest))
-	var next atomic.Int64
-	g, gctx := errgroup.WithContext(ctx)
-	for range o.workers {
-		g.Go(func() error {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(manifest) || gctx.Err() != nil {
-					return gctx.Err()
-				}
-				p := manifest[i].Path
-				b, err := readLimited(filepath.Join(dir, filepath.FromSlash(p)), o.maxFileSize)
-				if err != nil {
-					return fmt.Errorf("%s changed while indexing (%v): run optiq index again", p, err)
-				}
-				syms[i] = extractSymbols(gctx, o.extractor, p, b, warn)
-				for _, s := range syms[i] {
-					texts[i] = append(texts[i], extract.SymbolText(s, b))
-				}
-			}
-		})
-	}
-	if err := g.Wait(); err != nil {
+	err := forEach(ctx, o.workers, len(manifest), func(ctx context.Context, i int) error {
+		p := manifest[i].Path
+		b, err := readLimited(filepath.Join(dir, filepath.FromSlash(p)), o.maxFileSize)
+		if err != nil {
+			return fmt.Errorf("%s changed while indexing (%v): run optiq index again", p, err)
+		}
+		syms[i] = extractSymbols(ctx, o.extractor, p, b, warn)
+		for _, s := range syms[i] {
+			texts[i] = append(texts[i], extract.SymbolText(s, b))
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, nil, err
 	}
 	byPath := make(map[string][]extract.Symbol, len(manifest))
@@ -525,4 +498,25 @@ func newExtractor(ctx context.Context, warn io.Writer) (extract.Extractor, func(
 		return extract.Extractor{}, func() {}
 	}
 	return extract.Extractor{Others: ts}, func() { ts.Close(context.WithoutCancel(ctx)) }
+}
+
+// forEach calls fn for 0 ≤ i < n on workers goroutines, stopping at the
+// first error (or when ctx ends).
+func forEach(ctx context.Context, workers, n int, fn func(ctx context.Context, i int) error) error {
+	var next atomic.Int64
+	g, gctx := errgroup.WithContext(ctx)
+	for range workers {
+		g.Go(func() error {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n || gctx.Err() != nil {
+					return gctx.Err()
+				}
+				if err := fn(gctx, i); err != nil {
+					return err
+				}
+			}
+		})
+	}
+	return g.Wait()
 }

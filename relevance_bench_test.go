@@ -245,11 +245,7 @@ func BenchmarkRelevance(b *testing.B) {
 	}
 	ctx := context.Background()
 	for b.Loop() {
-		sp := startServerProcess(b)
-		ts := &testServer{url: sp.url, fingerprint: sp.fingerprint, data: sp.data, masterKey: sp.masterKey}
-		c := newUser(b, ts, "bench@example.com", "admin")
-		c.ok("", "repo", "create", "go")
-		cl, cfg := clientFor(b, c)
+		_, cl, cfg := benchRepo(b)
 		ex, release := newExtractor(ctx, io.Discard)
 		defer release()
 		sum, err := indexRepo(ctx, cl, cfg.Workspace, "go", src, indexOptions{extractor: ex})

@@ -194,25 +194,15 @@ func BenchmarkSemantic1M(b *testing.B) {
 		first.Seconds(), float64(ms.HeapInuse)/(1<<20), procStatus("VmRSS"), procStatus("VmHWM"))
 	for _, mode := range []string{app.ModeSemantic, app.ModeHybrid} {
 		b.Run(mode, func(b *testing.B) {
-			var lat []time.Duration
-			i := 0
-			for b.Loop() {
+			benchLatency(b, tn, func(i int) app.Query {
 				text := sem.queries[i%len(sem.queries)]
 				q, err := app.ParseQuery(text)
 				if err != nil {
 					b.Fatal(err)
 				}
-				q.Mode, q.Limit, q.Vectors = mode, 20, vecsFor(text)
-				start := time.Now()
-				if _, err := tn.Search(context.Background(), q); err != nil {
-					b.Fatal(err)
-				}
-				lat = append(lat, time.Since(start))
-				i++
-			}
-			slices.Sort(lat)
-			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
-			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+				q.Mode, q.Vectors = mode, vecsFor(text)
+				return q
+			})
 		})
 	}
 	benchShapes(b, tn, sample)
@@ -228,26 +218,33 @@ func benchShapes(b *testing.B, tn app.Tenant, sample []string) {
 	for _, name := range []string{"exact", "prefix", "typo", "filter"} {
 		shape := shapes[name]
 		b.Run(name, func(b *testing.B) {
-			var lat []time.Duration
-			i := 0
-			for b.Loop() {
+			benchLatency(b, tn, func(i int) app.Query {
 				q, err := app.ParseQuery(shape(sample[i%len(sample)]))
 				if err != nil {
 					b.Fatal(err)
 				}
-				q.Limit = 20
-				start := time.Now()
-				if _, err := tn.Search(context.Background(), q); err != nil {
-					b.Fatal(err)
-				}
-				lat = append(lat, time.Since(start))
-				i++
-			}
-			slices.Sort(lat)
-			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
-			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+				return q
+			})
 		})
 	}
+}
+
+// benchLatency runs the i-th query of each iteration (limit 20) and
+// reports p50 and p99.
+func benchLatency(b *testing.B, tn app.Tenant, query func(i int) app.Query) {
+	var lat []time.Duration
+	for i := 0; b.Loop(); i++ {
+		q := query(i)
+		q.Limit = 20
+		start := time.Now()
+		if _, err := tn.Search(context.Background(), q); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(start))
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
 }
 
 // procStatus returns a field of /proc/self/status ("" where there is none).

@@ -176,14 +176,19 @@ func applyNameDelta(ctx context.Context, tx *sql.Tx) (added, deleted []string, e
 
 // queryStrings runs a query returning one text column.
 func queryStrings(ctx context.Context, q querier, query string, args ...any) ([]string, error) {
+	return queryColumn[string](ctx, q, query, args...)
+}
+
+// queryColumn runs a query returning one column.
+func queryColumn[T any](ctx context.Context, q querier, query string, args ...any) ([]T, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []string
+	var out []T
 	for rows.Next() {
-		var v string
+		var v T
 		if err := rows.Scan(&v); err != nil {
 			return nil, err
 		}

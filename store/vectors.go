@@ -216,7 +216,7 @@ func (t *tenantDB) loadVectors(ctx context.Context) (*vectorSet, error) {
 	if err != nil {
 		return nil, err
 	}
-	dimsList, err := queryInts(ctx, tx, `SELECT DISTINCT model_dims FROM repos WHERE model_dims > 0`)
+	dimsList, err := queryColumn[int64](ctx, tx, `SELECT DISTINCT model_dims FROM repos WHERE model_dims > 0`)
 	if err != nil {
 		return nil, err
 	}
@@ -396,22 +396,4 @@ func (t *tenantDB) saveVectors() error {
 	}
 	t.vecs.dirty = false
 	return errors.Join(errs...)
-}
-
-// queryInts runs a query returning one integer column.
-func queryInts(ctx context.Context, q querier, query string, args ...any) ([]int64, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var v int64
-		if err := rows.Scan(&v); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
 }
