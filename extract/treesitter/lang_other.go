@@ -216,7 +216,25 @@ var scala = &spec{
 		"var_declaration":      {kind: app.KindVariable, topOnly: true, body: "-", names: scalaPattern},
 		"simple_enum_case":     {kind: app.KindConstant, body: "-"},
 		"full_enum_case":       {kind: app.KindConstant, body: "-"},
+		// Constructor parameters declared val or var are fields.
+		"class_parameter": {kind: app.KindField, body: "-", name: scalaMember},
 	},
+}
+
+// scalaMember names a class parameter declared val or var ("class
+// Node(val key: K, private var next: Node)"); other parameters, case
+// class ones included, are left to the class signature.
+func scalaMember(t *tree, n int32) int32 {
+	name := t.field(n, "name")
+	if name < 0 {
+		return -1
+	}
+	for _, w := range strings.Fields(string(t.src[t.nodes[n].start:t.nodes[name].start])) {
+		if w == "val" || w == "var" {
+			return name
+		}
+	}
+	return -1
 }
 
 func scalaPattern(t *tree, n int32) []int32 {

@@ -226,9 +226,11 @@ object Main {
   def main(args: Array[String]): Unit = println(Version)
   type Id = String
 }
+class Node(val key: String, @volatile private var next: Node, size: Int)
 `, []string{"package com.example - 1-1", "interface Shape - 3-3", "method area Shape 3-3",
 			"class Circle - 4-6", "method area Circle 5-5", "class Main - 7-11",
-			"constant Version Main 8-8", "method main Main 9-9", "type Id Main 10-10"}},
+			"constant Version Main 8-8", "method main Main 9-9", "type Id Main 10-10",
+			"class Node - 12-12", "field key Node 12-12", "field next Node 12-12"}},
 		{"bash", `#!/bin/bash
 # Greets.
 greet() {
