@@ -208,10 +208,20 @@ func (x *extractor) visit(n int32, sc scope, depth int) {
 // (after a newline it swallowed) ends on the line before.
 func endLine(t *tree, n int32) int {
 	nd := t.nodes[n]
-	if nd.endLine > nd.line && nd.end > 0 && t.src[nd.end-1] == '\n' {
-		return nd.endLine - 1
+	// Trailing whitespace belongs to what follows: grammars of
+	// indentation-sensitive syntax (Python, Scala 3) end a block after the
+	// newline and the next line's indentation.
+	line := nd.endLine
+	for i := nd.end; i > nd.start && line > nd.line; i-- {
+		switch t.src[i-1] {
+		case '\n':
+			line--
+		case ' ', '\t', '\r':
+		default:
+			return line
+		}
 	}
-	return nd.endLine
+	return line
 }
 
 func (x *extractor) signature(n int32, d def) string {

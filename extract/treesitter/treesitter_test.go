@@ -381,3 +381,22 @@ func TestConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestEndLineBeforeNextDefinition: a block of indentation-sensitive syntax
+// ends on its last line, not on the line where the next definition starts.
+func TestEndLineBeforeNextDefinition(t *testing.T) {
+	src := "object Cache:\n  def get(k: String): Int =\n    val h = k.hashCode\n    h % 7\n\n  def put(k: String): Unit =\n    println(k)\n"
+	syms, err := parser(t).Symbols(context.Background(), "scala", "x.scala", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, s := range syms {
+		got[s.Name] = fmt.Sprintf("%d-%d", s.Line, s.EndLine)
+	}
+	for name, want := range map[string]string{"Cache": "1-7", "get": "2-4", "put": "6-7"} {
+		if got[name] != want {
+			t.Errorf("%s: lines %s, want %s (all: %v)", name, got[name], want, got)
+		}
+	}
+}
