@@ -66,7 +66,7 @@ func (s *Server) login(c *fiber.Ctx, _ *call) error {
 	}
 	res, err := s.cfg.Accounts.Login(c.UserContext(), req.Email, req.Password)
 	if err != nil {
-		s.log.WarnContext(c.UserContext(), "login failed", "request_id", requestID(c), "remote", c.IP(), "code", app.ErrorCode(err))
+		s.log.WarnContext(c.UserContext(), "login failed", "request_id", requestID(c), "remote", clientIP(c), "code", app.ErrorCode(err))
 		return err
 	}
 	if res.Challenge != "" {

@@ -665,7 +665,7 @@ func (s *Server) ssoACS(c *fiber.Ctx, _ *call) error {
 		if aerr := st.SSOSignInFailed(ctx, conn.ID, f.reason); aerr != nil {
 			return aerr
 		}
-		s.log.WarnContext(ctx, "sso sign-in refused", "request_id", requestID(c), "connection", conn.ID, "reason", f.reason, "remote", c.IP())
+		s.log.WarnContext(ctx, "sso sign-in refused", "request_id", requestID(c), "connection", conn.ID, "reason", f.reason, "remote", clientIP(c))
 		return s.renderSSO(c, fiber.StatusUnauthorized, ssoPage{Title: "Single sign-on failed", Error: f.message, Next: "/"})
 	}
 	return c.Redirect(next, fiber.StatusSeeOther)
