@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/optiq/optiq/app"
 	"github.com/optiq/optiq/seal"
 	"github.com/optiq/optiq/web"
 )
@@ -85,13 +86,13 @@ func newRepoListCmd() *cobra.Command {
 			return printJSON(c.OutOrStdout(), map[string]any{"repos": repos})
 		}
 		tw := tabwriter.NewWriter(c.OutOrStdout(), 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "NAME\tFILES\tSYMBOLS\tBYTES\tINDEXED")
+		fmt.Fprintln(tw, "NAME\tFILES\tSYMBOLS\tBYTES\tINDEXED\tSEMANTIC")
 		for _, r := range repos {
 			indexed := "never"
 			if !r.IndexedAt.IsZero() {
 				indexed = r.IndexedAt.Local().Format("2006-01-02 15:04")
 			}
-			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\n", r.Name, r.Files, r.Symbols, r.Bytes, indexed)
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\n", r.Name, r.Files, r.Symbols, r.Bytes, indexed, semanticStatus(r))
 		}
 		return tw.Flush()
 	}
@@ -113,4 +114,17 @@ func newRepoDeleteCmd() *cobra.Command {
 		return nil
 	}
 	return c
+}
+
+// semanticStatus says whether a repo can be searched by meaning.
+func semanticStatus(r app.Repo) string {
+	switch {
+	case r.ModelID != "":
+		return "on"
+	case r.NoEmbedding:
+		return "off (--no-embeddings)"
+	case r.IndexedAt.IsZero():
+		return "-"
+	}
+	return "no model yet"
 }

@@ -133,6 +133,10 @@ func TestSemanticEndToEnd(t *testing.T) {
 		return nil
 	})
 
+	if out := ada.ok("", "repo", "list"); !strings.Contains(out, "SEMANTIC") || !strings.Contains(out, " on") {
+		t.Errorf("repo list does not show semantic search on:\n%s", out)
+	}
+
 	// Opting out drops the model and vectors; semantic search then says so.
 	sum = indexJSON(t, ada, src, "--repo", "std", "--no-embeddings")
 	if sum.Embeddings != "off" || sum.Vectors != 0 || sum.Uploaded != sum.Files {
@@ -143,6 +147,9 @@ func TestSemanticEndToEnd(t *testing.T) {
 	}
 	if hits := searchCLI(t, ada, "HasPrefix"); len(hits) == 0 || hits[0].Name != "HasPrefix" {
 		t.Errorf("name search after --no-embeddings: %v", names(hits))
+	}
+	if out := ada.ok("", "repo", "list"); !strings.Contains(out, "off (--no-embeddings)") {
+		t.Errorf("repo list does not show semantic search off:\n%s", out)
 	}
 	// It sticks until --retrain.
 	if sum = indexJSON(t, ada, src, "--repo", "std"); sum.Embeddings != "off" {
