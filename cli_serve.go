@@ -197,17 +197,21 @@ func serve(ctx context.Context, cfg serverConfig, logOut, console io.Writer, rea
 	if err != nil {
 		return fmt.Errorf("configuration: %w (check it with optiq config check)", err)
 	}
-	st, err := openStore(ctx, cfg, log)
-	if err != nil {
-		return err
+	// One server per data directory, and restore refuses while it runs:
+	// the lock is taken before anything in it is opened.
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
 	}
-	defer st.Close()
-	// One server per data directory; restore refuses while it runs.
 	unlock, err := backup.LockDataDir(cfg.DataDir)
 	if err != nil {
 		return err
 	}
 	defer unlock()
+	st, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
 	jobs := newScheduler(log)
 	for _, j := range serverJobs(cfg, set, st) {
 		jobs.add(j)

@@ -352,3 +352,14 @@ func TestSIGHUPReloadsCertificate(t *testing.T) {
 		t.Fatal("no log line for the reload")
 	}
 }
+
+// TestOneServerPerDataDirectory: a second server on a data directory in
+// use refuses to start and says why.
+func TestOneServerPerDataDirectory(t *testing.T) {
+	ts := startServer(t)
+	cfg := serverConfig{DataDir: ts.data, Addr: "127.0.0.1:0", MasterKeyFile: ts.masterKey}
+	err := serve(context.Background(), cfg, io.Discard, io.Discard, nil)
+	if err == nil || !strings.Contains(err.Error(), "in use by a running optiq server") {
+		t.Fatalf("second server: %v", err)
+	}
+}
