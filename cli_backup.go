@@ -60,6 +60,11 @@ func newBackupNowCmd() *cobra.Command {
 		if err != nil {
 			return fmt.Errorf("backup %s made, but removing old backups failed: %w", b.Name, err)
 		}
+		// Run as root on the service's data, the new files must stay
+		// writable by the service, or its next scheduled backup fails.
+		if err := matchOwner(cfg.DataDir, "backups"); err != nil {
+			return fmt.Errorf("backup %s made, but could not give it to the data directory's owner: %w (chown -R it)", b.Name, err)
+		}
 		if asJSON {
 			return printJSON(c.OutOrStdout(), map[string]any{"backup": b, "pruned": pruned})
 		}
@@ -241,7 +246,7 @@ key as when the backup was made.`,
 		if err != nil {
 			return err
 		}
-		if err := matchOwner(cfg.DataDir); err != nil {
+		if err := matchOwner(cfg.DataDir, "control.db", "tenants"); err != nil {
 			return fmt.Errorf("restored, but could not give the files to the data directory's owner: %w (chown -R them before starting the server)", err)
 		}
 		if asJSON {
@@ -257,9 +262,10 @@ key as when the backup was made.`,
 	return c
 }
 
-// matchOwner gives the restored files to the owner of the data directory,
-// so that a restore run as root leaves files the service user can open.
-func matchOwner(dataDir string) error {
+// matchOwner gives the named entries of the data directory (recursively)
+// to the directory's owner, so that a restore or backup run as root leaves
+// files the service user can open.
+func matchOwner(dataDir string, names ...string) error {
 	if os.Geteuid() != 0 {
 		return nil
 	}
@@ -272,7 +278,7 @@ func matchOwner(dataDir string) error {
 		return nil
 	}
 	var errs []error
-	for _, name := range []string{"control.db", "tenants"} {
+	for _, name := range names {
 		filepath.Walk(filepath.Join(dataDir, name), func(p string, _ os.FileInfo, err error) error {
 			if err == nil {
 				err = os.Lchown(p, int(st.Uid), int(st.Gid))

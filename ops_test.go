@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -210,5 +211,65 @@ func TestScheduledJobs(t *testing.T) {
 	}
 	if got["optiq_job_failures_total/broken"] != 1 || got["optiq_job_runs_total/backup"] != 1 || got["optiq_job_runs_total/cleanup"] < 2 {
 		t.Fatalf("job metrics: %v", got)
+	}
+}
+
+// TestBackupAndRestoreKeepOwner: run as root on a data directory owned by
+// the service user, backup now and restore leave every file they write
+// owned by that user (else the service's next backup, or its start after
+// a restore, fails). Run as another user, the files are simply that
+// user's.
+func TestBackupAndRestoreKeepOwner(t *testing.T) {
+	ctx := context.Background()
+	data := filepath.Join(t.TempDir(), "data")
+	mk, err := seal.CreateMasterKey(data + ".master.key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(ctx, data, store.Options{Sealer: mk.Sealer(), EmailPepper: mk.Pepper("email")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := st.CreateUser(ctx, "ada@example.com", "a long passphrase", "member"); err != nil {
+		t.Fatal(err)
+	}
+	ws, _ := st.WorkspaceIDs(ctx)
+	st.ProbeTenant(ctx) // creates the workspace's data.db
+	st.Close()
+	if len(ws) != 1 {
+		t.Fatalf("workspaces %v", ws)
+	}
+	owner := os.Geteuid()
+	if owner == 0 {
+		owner = 65534 // nobody: the service user stands-in
+		filepath.Walk(data, func(p string, _ os.FileInfo, err error) error {
+			if err == nil {
+				err = os.Lchown(p, owner, owner)
+			}
+			return err
+		})
+	}
+	c := cli{t: t, cfg: t.TempDir()}
+	c.ok("", "backup", "now", "--data", data)
+	list, _ := backup.List(data)
+	if len(list) != 1 {
+		t.Fatalf("backups: %v", list)
+	}
+	c.ok("", "restore", "--from", list[0].Dir, "--data", data)
+	checked := 0
+	for _, dir := range []string{filepath.Join(data, "backups"), filepath.Join(data, "tenants"), filepath.Join(data, "control.db")} {
+		filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
+			if err != nil {
+				t.Fatal(err)
+			}
+			if uid := int(fi.Sys().(*syscall.Stat_t).Uid); uid != owner {
+				t.Errorf("%s owned by %d, want %d", p, uid, owner)
+			}
+			checked++
+			return nil
+		})
+	}
+	if checked < 6 {
+		t.Fatalf("checked only %d paths", checked)
 	}
 }
