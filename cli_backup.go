@@ -246,7 +246,7 @@ key as when the backup was made.`,
 		if err != nil {
 			return err
 		}
-		if err := matchOwner(cfg.DataDir, "control.db", "tenants"); err != nil {
+		if err := matchOwner(cfg.DataDir, "control.db", "tenants", ".lock"); err != nil {
 			return fmt.Errorf("restored, but could not give the files to the data directory's owner: %w (chown -R them before starting the server)", err)
 		}
 		if asJSON {

@@ -257,7 +257,7 @@ func TestBackupAndRestoreKeepOwner(t *testing.T) {
 	}
 	c.ok("", "restore", "--from", list[0].Dir, "--data", data)
 	checked := 0
-	for _, dir := range []string{filepath.Join(data, "backups"), filepath.Join(data, "tenants"), filepath.Join(data, "control.db")} {
+	for _, dir := range []string{filepath.Join(data, "backups"), filepath.Join(data, "tenants"), filepath.Join(data, "control.db"), filepath.Join(data, ".lock")} {
 		filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
 			if err != nil {
 				t.Fatal(err)
