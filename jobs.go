@@ -59,7 +59,7 @@ func (s *scheduler) add(j job) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.jobs = append(s.jobs, j)
-	s.status[j.name] = &jobStatus{Name: j.name, Every: j.every.String(), OK: true, NextRun: time.Now().Add(j.first)}
+	s.status[j.name] = &jobStatus{Name: j.name, Every: j.every.String(), OK: true, NextRun: time.Now().Add(j.first).UTC()}
 }
 
 // start runs the jobs until ctx ends; wait blocks until every run in
