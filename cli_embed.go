@@ -10,6 +10,7 @@ import (
 
 	"github.com/optiq/optiq/app"
 	"github.com/optiq/optiq/seal"
+	"github.com/optiq/optiq/store"
 	"github.com/optiq/optiq/search/embed"
 	"github.com/optiq/optiq/web"
 )
@@ -178,4 +179,30 @@ func queryVectors(ctx context.Context, cl *web.Client, ws, repoName, query strin
 		}
 	}
 	return vecs, warnings, nil
+}
+
+// loadStaticModel reads a site's static embeddings file and checks that
+// the model it makes survives encoding (it is stored on the server).
+func loadStaticModel(file string) (*embed.Model, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("--embeddings-model: %w", err)}
+	}
+	defer f.Close()
+	st, err := embed.LoadStatic(f)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("--embeddings-model %s: %w (expected word2vec or GloVe text: one \"word v1 v2 …\" line per word)", file, err)}
+	}
+	m := st.Model()
+	if m.Dims() < store.MinVectorDims || m.Dims() > store.MaxVectorDims {
+		return nil, usageError{fmt.Errorf("--embeddings-model %s has %d dimensions; the server takes %d to %d", file, m.Dims(), store.MinVectorDims, store.MaxVectorDims)}
+	}
+	blob, err := m.MarshalBinary()
+	if err == nil {
+		err = new(embed.Model).UnmarshalBinary(blob)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("--embeddings-model %s cannot be stored: %w", file, err)
+	}
+	return m, nil
 }

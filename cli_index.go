@@ -62,12 +62,16 @@ type indexOptions struct {
 	// noEmbeddings turns semantic search off for the repo; retrain trains
 	// a new embedding model (and turns it back on).
 	noEmbeddings, retrain bool
+	// sideLoaded is a site's own model (static embeddings), used instead
+	// of training one.
+	sideLoaded *embed.Model
 }
 
 func newIndexCmd() *cobra.Command {
 	var repoName string
 	var asJSON, noEmbeddings, retrain bool
 	var maxSize int
+	var modelFile string
 	c := &cobra.Command{
 		Use:   "index DIR --repo NAME",
 		Short: "Index a directory into a repository (only changed files are uploaded)",
@@ -82,7 +86,9 @@ symbols on this machine, stores it on the server sealed with the repo key, and
 uploads a vector per symbol; later runs reuse the model. Vectors are stored in
 plaintext and can leak meaning: --no-embeddings turns them off for the repo
 (name and path search only); --retrain trains a new model (and turns them back
-on). Both upload every file again.`,
+on). Both upload every file again. --embeddings-model FILE uses a site's own
+static embeddings (word2vec or GloVe text format) instead of training; the
+repo keeps using it until --retrain or another --embeddings-model.`,
 		Args: exactArgs(1),
 	}
 	ws := workspaceFlag(c)
@@ -91,12 +97,20 @@ on). Both upload every file again.`,
 	c.Flags().IntVar(&maxSize, "max-file-size", extract.DefaultMaxFileSize, "skip files larger than this many bytes")
 	c.Flags().BoolVar(&noEmbeddings, "no-embeddings", false, "no semantic search for this repo: drop its model and vectors (kept for later runs)")
 	c.Flags().BoolVar(&retrain, "retrain", false, "train a new embedding model from the current files")
+	c.Flags().StringVar(&modelFile, "embeddings-model", "", "use these static embeddings (word2vec/GloVe text) instead of training a model")
 	c.RunE = func(c *cobra.Command, args []string) error {
 		if repoName == "" {
 			return usageError{errors.New("--repo is required (see optiq index --help)")}
 		}
-		if noEmbeddings && retrain {
-			return usageError{errors.New("--no-embeddings and --retrain contradict each other (see optiq index --help)")}
+		if noEmbeddings && retrain || noEmbeddings && modelFile != "" || retrain && modelFile != "" {
+			return usageError{errors.New("use one of --no-embeddings, --retrain and --embeddings-model (see optiq index --help)")}
+		}
+		var sideLoaded *embed.Model
+		if modelFile != "" {
+			var err error
+			if sideLoaded, err = loadStaticModel(modelFile); err != nil {
+				return err
+			}
 		}
 		cl, cfg, err := connect()
 		if err != nil {
@@ -104,7 +118,7 @@ on). Both upload every file again.`,
 		}
 		ex, release := newExtractor(c.Context(), c.ErrOrStderr())
 		defer release()
-		opts := indexOptions{maxFileSize: maxSize, extractor: ex, noEmbeddings: noEmbeddings, retrain: retrain}
+		opts := indexOptions{maxFileSize: maxSize, extractor: ex, noEmbeddings: noEmbeddings, retrain: retrain, sideLoaded: sideLoaded}
 		if f, ok := c.ErrOrStderr().(*os.File); ok && term.IsTerminal(int(f.Fd())) && !asJSON {
 			opts.progress = f
 		}
@@ -127,6 +141,8 @@ on). Both upload every file again.`,
 		switch sum.Embeddings {
 		case "trained":
 			fmt.Fprintf(c.OutOrStdout(), "trained an embedding model (%.1fs); %d symbol vectors uploaded\n", sum.Phases["train"], sum.Vectors)
+		case "side-loaded":
+			fmt.Fprintf(c.OutOrStdout(), "stored the side-loaded embedding model; %d symbol vectors uploaded\n", sum.Vectors)
 		case "none":
 			fmt.Fprintln(c.OutOrStdout(), "too little text to train an embedding model yet: semantic search is off for this repo until it grows (optiq index --retrain)")
 		}
@@ -225,6 +241,16 @@ func indexRepo(ctx context.Context, cl *web.Client, ws, repoName, dir string, o 
 	var parsed map[string][]extract.Symbol
 	var sealedModel []byte
 	switch {
+	case o.sideLoaded != nil:
+		blob, err := o.sideLoaded.MarshalBinary()
+		if err != nil {
+			return sum, err
+		}
+		model, sum.Embeddings = o.sideLoaded, "side-loaded"
+		if id := modelID(rc, blob); id != repo.ModelID {
+			iopts.Model, iopts.Dims = id, model.Dims()
+			sealedModel = rc.Seal(modelPath, modelKind(id), blob)
+		}
 	case o.noEmbeddings || repo.NoEmbedding && !o.retrain:
 		iopts.NoEmbeddings = true
 		sum.Embeddings = "off"

@@ -173,3 +173,45 @@ func names(hits []searchHit) []string {
 	}
 	return out
 }
+
+// TestSideLoadedEmbeddings: a site's static embeddings file stands in for
+// a trained model; it is stored sealed like one and reused by later runs.
+func TestSideLoadedEmbeddings(t *testing.T) {
+	ts := startServer(t)
+	ada := newUser(t, ts, "ada@example.com", "admin")
+	ada.ok("", "repo", "create", "notes")
+	t.Setenv("OPTIQ_CACHE_DIR", t.TempDir())
+	src := t.TempDir()
+	os.WriteFile(filepath.Join(src, "a.go"), []byte("package a\n\n// Kitten purrs.\nfunc Kitten() {}\n\n// Rocket flies.\nfunc Rocket() {}\n"), 0o644)
+	// 8-dimensional "embeddings": feline words share a direction, space
+	// words another.
+	model := filepath.Join(t.TempDir(), "vectors.txt")
+	os.WriteFile(model, []byte("6 8\nkitten 1 0 0 0 0 0 0 0\ncat 0.9 0.1 0 0 0 0 0 0\npurrs 0.8 0 0.2 0 0 0 0 0\n"+
+		"rocket 0 0 1 0 0 0 0 0\nspace 0 0 0.9 0.1 0 0 0 0\nflies 0 0.1 0.8 0 0 0 0 0\n"), 0o644)
+
+	if r := ada.run("", "index", src, "--repo", "notes", "--embeddings-model", filepath.Join(src, "missing.txt")); r.code != exitUsage {
+		t.Errorf("missing model file: exit %d %s", r.code, r.stderr)
+	}
+	small := filepath.Join(t.TempDir(), "small.txt")
+	os.WriteFile(small, []byte("kitten 1 0\n"), 0o644)
+	if r := ada.run("", "index", src, "--repo", "notes", "--embeddings-model", small); r.code != exitUsage || !strings.Contains(r.stderr, "dimensions") {
+		t.Errorf("2-dimensional model: exit %d %s", r.code, r.stderr)
+	}
+	sum := indexJSON(t, ada, src, "--repo", "notes", "--embeddings-model", model)
+	if sum.Embeddings != "side-loaded" || sum.Vectors != 2 {
+		t.Fatalf("side-loaded index: %+v", sum)
+	}
+	for query, want := range map[string]string{"a cat": "Kitten", "outer space": "Rocket"} {
+		if hits := searchCLI(t, ada, "--mode", "semantic", query); len(hits) == 0 || hits[0].Name != want {
+			t.Errorf("%q: %v, want %s first", query, names(hits), want)
+		}
+	}
+	// Later runs reuse it; the same file again is not a new model.
+	os.WriteFile(filepath.Join(src, "b.go"), []byte("package a\n\n// Tabby is a cat.\nfunc Tabby() {}\n"), 0o644)
+	if sum = indexJSON(t, ada, src, "--repo", "notes"); sum.Embeddings != "reused" || sum.Uploaded != 1 || sum.Vectors != 1 {
+		t.Errorf("run after side-loading: %+v", sum)
+	}
+	if sum = indexJSON(t, ada, src, "--repo", "notes", "--embeddings-model", model); sum.Uploaded != 0 {
+		t.Errorf("the same model again re-uploaded %d files", sum.Uploaded)
+	}
+}

@@ -111,3 +111,8 @@ func (s *Static) Embed(text string) []float32 { return s.m.Embed(text) }
 
 // Vector is Embed that also reports whether any token was known.
 func (s *Static) Vector(text string) ([]float32, bool) { return s.m.Vector(text) }
+
+// Model returns the static embeddings as a Model, which marshals, seals
+// and embeds like a trained one (the CLI stores a side-loaded model on the
+// server the same way).
+func (s *Static) Model() *Model { return &s.m }
