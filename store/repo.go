@@ -98,6 +98,7 @@ func (h *Tenant) DeleteRepo(ctx context.Context, repoID string) error {
 	h.t.mu.Lock()
 	defer h.t.mu.Unlock()
 	var ch app.IndexChange
+	vch := vectorChange{repo: repoID, dropPart: true}
 	err := h.t.db.Tx(ctx, func(tx *sql.Tx) error {
 		where, args := `WHERE f.repo_id = ? AND f.session_id IS NULL`, []any{repoID}
 		if err := beginNameDelta(ctx, tx); err != nil {
@@ -120,7 +121,10 @@ func (h *Tenant) DeleteRepo(ctx context.Context, repoID string) error {
 		if ch.AddNames, ch.DeleteNames, err = applyNameDelta(ctx, tx); err != nil {
 			return err
 		}
-		ch.Version, err = bumpIndexVersion(ctx, tx)
+		if ch.Version, err = bumpIndexVersion(ctx, tx); err != nil {
+			return err
+		}
+		vch.version, err = bumpVectorVersion(ctx, tx)
 		return err
 	})
 	if err != nil {
@@ -130,7 +134,7 @@ func (h *Tenant) DeleteRepo(ctx context.Context, repoID string) error {
 	if err := h.t.apply(ctx, ch); err != nil {
 		return err
 	}
-	h.t.applyVectors(ctx, vectorChange{version: ch.Version, repo: repoID, dropPart: true})
+	h.t.applyVectors(ctx, vch)
 	return nil
 }
 
@@ -771,7 +775,11 @@ func (h *Tenant) CommitIndex(ctx context.Context, repoID, sessionID string) (app
 		if err != nil {
 			return err
 		}
-		vch.version = ch.Version
+		if vch.changes() {
+			if vch.version, err = bumpVectorVersion(ctx, tx); err != nil {
+				return err
+			}
+		}
 		res.Added, res.Removed = len(ch.AddFiles), len(s.drop)
 		return tx.QueryRowContext(ctx, `UPDATE repos SET
 			files = (SELECT count(*) FROM files WHERE repo_id = ?1 AND session_id IS NULL),

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/optiq/optiq/app"
+	"github.com/optiq/optiq/store"
 )
 
 // vsym is a symbol with a vector (8 dimensions in these tests).
@@ -246,5 +247,53 @@ func TestEmbeddingsOffAndRefusals(t *testing.T) {
 	q.Mode = app.ModeSemantic
 	if _, err := tn.Search(ctx, q); app.ErrorCode(err) != app.EINVALID {
 		t.Errorf("semantic search without vectors: %v", err)
+	}
+}
+
+// TestVectorIndexStaysCurrent: commits that change no vector (another
+// repo indexed without embeddings) leave the saved vector index current, so
+// the next start loads it instead of rebuilding it.
+func TestVectorIndexStaysCurrent(t *testing.T) {
+	st, tn, repo := setup(t)
+	ctx := context.Background()
+	if _, err := indexVectors(t, tn, repo.ID, map[string][]vsym{"a.go": {{"Alpha", axis(1)}}}, "v1", app.IndexOptions{Model: fp("m"), Dims: testDims}); err != nil {
+		t.Fatal(err)
+	}
+	users, _ := st.Users(ctx)
+	reopen := func() (*store.Store, app.Tenant) {
+		s := openStore(t, st.Dir())
+		ws, _ := s.Workspaces(ctx, users[0].ID)
+		h, err := s.Open(ctx, app.Principal{UserID: users[0].ID}, ws[0].ID, app.PermIndex)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s, h
+	}
+	tn.Close()
+	st.Close()
+
+	s2, tn2 := reopen()
+	other, err := tn2.CreateRepo(ctx, "plain", make([]byte, 16), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	index(t, tn2, other.ID, map[string][]sym{"b.go": {{"Beta", "function"}}}, "v1")
+	tn2.Close()
+	s2.Close()
+	files, _ := filepath.Glob(filepath.Join(st.Dir(), "tenants", "*", "vectors-8.idx"))
+	if len(files) != 1 {
+		t.Fatalf("vector index files: %v", files)
+	}
+	before, _ := os.Stat(files[0])
+
+	s3, tn3 := reopen()
+	if got := semantic(t, tn3, app.ModeSemantic, "x", map[string][]float32{repo.ID: floatAxis(1)}); len(got) == 0 || got[0] != "Alpha" {
+		t.Errorf("semantic after reopening: %q", got)
+	}
+	tn3.Close()
+	s3.Close()
+	after, _ := os.Stat(files[0])
+	if !after.ModTime().Equal(before.ModTime()) {
+		t.Error("the vector index was rebuilt (and saved again) although no vector changed")
 	}
 }

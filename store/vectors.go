@@ -49,13 +49,31 @@ func checkVectors(f app.FileUpload, dims int) error {
 
 // vectorChange is what a commit does to the vector index.
 type vectorChange struct {
-	version  int64
+	version  int64 // the vector version after the change
 	repo     string
 	dims     int
 	dropPart bool // every vector of the repo goes (new model, no embeddings, deleted repo)
 	del      []int64
 	ids      []int64
 	vecs     [][]int8
+}
+
+// changes reports whether the change does anything to the vector index.
+func (v *vectorChange) changes() bool { return v.dropPart || len(v.del) > 0 || len(v.ids) > 0 }
+
+// The vector version counts the commits that changed vectors; the vector
+// index files record the one they reflect (commits that change no vector
+// leave them current).
+func vectorVersion(ctx context.Context, q querier) (int64, error) {
+	var v int64
+	err := q.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'vector_version'`).Scan(&v)
+	return v, err
+}
+
+func bumpVectorVersion(ctx context.Context, tx *sql.Tx) (int64, error) {
+	var v int64
+	err := tx.QueryRowContext(ctx, `UPDATE meta SET value = value + 1 WHERE key = 'vector_version' RETURNING value`).Scan(&v)
+	return v, err
 }
 
 // deleted records the vectors of the live files matched by where (on
@@ -212,7 +230,7 @@ func (t *tenantDB) loadVectors(ctx context.Context) (*vectorSet, error) {
 		return nil, err
 	}
 	defer tx.Rollback()
-	version, err := t.indexVersion(ctx, tx)
+	version, err := vectorVersion(ctx, tx)
 	if err != nil {
 		return nil, err
 	}
@@ -236,7 +254,7 @@ func (t *tenantDB) loadVectors(ctx context.Context) (*vectorSet, error) {
 	if !stale {
 		return set, nil
 	}
-	t.log.InfoContext(ctx, "rebuilding vector index", "workspace", t.id, "index_version", version)
+	t.log.InfoContext(ctx, "rebuilding vector index", "workspace", t.id, "vector_version", version)
 	set.byDims = map[int]app.VectorIndex{}
 	rows, err := tx.QueryContext(ctx, `SELECT s.id, f.repo_id, s.vec FROM symbols s JOIN files f ON f.id = s.file_id JOIN repos r ON r.id = f.repo_id
 		WHERE f.session_id IS NULL AND s.vec IS NOT NULL AND length(s.vec) = r.model_dims ORDER BY f.repo_id`)
@@ -313,19 +331,16 @@ func addChunked(ix app.VectorIndex, repo string, ids []int64, vecs [][]int8) err
 	return nil
 }
 
-// applyVectors updates the vector indexes after a commit. A change that
-// adds or drops vectors loads them first (or rebuilds them, which already
-// includes the change); other changes leave unloaded indexes alone (the
-// next load finds the files stale).
+// applyVectors updates the vector indexes after a commit that changed
+// vectors, loading them first (or rebuilding them, which already includes
+// the change).
 func (t *tenantDB) applyVectors(ctx context.Context, ch vectorChange) {
-	if t.vectorKit == nil {
+	if t.vectorKit == nil || !ch.changes() {
 		return
 	}
-	if len(ch.ids) > 0 || ch.dropPart || len(ch.del) > 0 {
-		if _, err := t.vectorIndexes(ctx); err != nil {
-			t.log.ErrorContext(ctx, "vector index unavailable; it will be rebuilt", "workspace", t.id, "error", err)
-			return
-		}
+	if _, err := t.vectorIndexes(ctx); err != nil {
+		t.log.ErrorContext(ctx, "vector index unavailable; it will be rebuilt", "workspace", t.id, "error", err)
+		return
 	}
 	t.vecMu.Lock()
 	defer t.vecMu.Unlock()

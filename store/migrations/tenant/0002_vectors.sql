@@ -15,3 +15,7 @@ ALTER TABLE index_sessions ADD COLUMN model_id TEXT NOT NULL DEFAULT '';
 ALTER TABLE index_sessions ADD COLUMN model_dims INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE index_sessions ADD COLUMN new_model INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE index_sessions ADD COLUMN no_embeddings INTEGER NOT NULL DEFAULT 0;
+
+-- Counts the commits that changed vectors: the derived vector index files
+-- record the count they reflect.
+INSERT INTO meta (key, value) VALUES ('vector_version', 0);
