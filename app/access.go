@@ -77,6 +77,8 @@ const (
 	EpOAuthAuthorize = "oauth.authorize"
 	EpOAuthConsent   = "oauth.consent"
 	EpOAuthToken     = "oauth.token"
+	EpUIAsset        = "ui.asset"
+	EpUIConfig       = "ui.config"
 )
 
 // Endpoints is the permission matrix: every endpoint and what it needs.
@@ -92,6 +94,8 @@ var Endpoints = map[string]Access{
 	EpLoginSMS:       {Public: true},
 	EpSignInPage:     {Public: true},
 	EpSignIn:         {Public: true},
+	EpUIAsset:        {Public: true}, // the web UI's static files
+	EpUIConfig:       {Public: true}, // what the sign-in page offers (SSO or not)
 	EpOAuthAuthorize: {Public: true}, // signs the user in with a cookie session first
 	EpOAuthConsent:   {Interactive: true, Browser: true},
 	EpOAuthToken:     {Public: true}, // the code or refresh token is the credential

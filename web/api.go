@@ -102,6 +102,10 @@ func (s *Server) table() []route {
 		{method: "GET", path: "/sso/:id/metadata", endpoint: app.EpSSOMetadata, h: s.ssoMetadata},
 		{method: "GET", path: "/sso/:id/login", endpoint: app.EpSSOLogin, h: s.ssoLogin},
 		{method: "POST", path: "/sso/:id/acs", endpoint: app.EpSSOACS, form: true, body: samlMaxBody, h: s.ssoACS},
+		// The bundled web UI (web/ui.go).
+		{method: "GET", path: "/", endpoint: app.EpUIAsset, h: s.uiIndex},
+		{method: "GET", path: "/ui/*", endpoint: app.EpUIAsset, h: s.uiAsset},
+		{method: "GET", path: "/api/v1/ui/config", endpoint: app.EpUIConfig, h: s.uiConfig},
 	}
 	for i := range rs {
 		rs[i].access = app.EndpointAccess(rs[i].endpoint)

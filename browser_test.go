@@ -1,0 +1,436 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+	"github.com/pquerna/otp/totp"
+
+	"github.com/optiq/optiq/app"
+)
+
+// Browser tests drive Debian's Chromium (headless) against the real server
+// on loopback. One browser serves the whole test binary; every test gets a
+// fresh browser context (its own cookies and IndexedDB) and tab.
+
+var shared struct {
+	once   sync.Once
+	ctx    context.Context // the browser
+	cancel func()
+	err    error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if shared.cancel != nil {
+		shared.cancel()
+	}
+	os.Exit(code)
+}
+
+// chromiumPath finds a browser with .ci/find-chromium.
+func chromiumPath() (string, error) {
+	out, err := exec.Command("bash", filepath.Join(".ci", "find-chromium")).Output()
+	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return "", fmt.Errorf("%s", strings.TrimSpace(string(ee.Stderr)))
+		}
+		return "", err
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// newTab returns a tab in a fresh browser context, skipping the test when
+// no browser can be had.
+func newTab(t *testing.T) context.Context {
+	t.Helper()
+	shared.once.Do(func() {
+		path, err := chromiumPath()
+		if err != nil {
+			shared.err = err
+			return
+		}
+		opts := append(chromedp.DefaultExecAllocatorOptions[:],
+			chromedp.ExecPath(path),
+			chromedp.Flag("ignore-certificate-errors", true), // the server's self-signed certificate
+			chromedp.Flag("disable-dev-shm-usage", true),
+			chromedp.WindowSize(1280, 900),
+		)
+		if os.Geteuid() == 0 {
+			opts = append(opts, chromedp.NoSandbox)
+		}
+		alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+		ctx, cancel := chromedp.NewContext(alloc)
+		if err := chromedp.Do(ctx); err != nil {
+			cancel()
+			cancelAlloc()
+			shared.err = fmt.Errorf("start %s: %w", path, err)
+			return
+		}
+		shared.ctx, shared.cancel = ctx, func() { cancel(); cancelAlloc() }
+	})
+	if shared.err != nil {
+		t.Skipf("browser tests need Chromium: %v", shared.err)
+	}
+	tab, cancel := chromedp.NewContext(shared.ctx, chromedp.WithNewBrowserContext())
+	if err := chromedp.Do(tab); err != nil {
+		cancel()
+		t.Fatalf("open a browser tab: %v", err)
+	}
+	t.Cleanup(cancel)
+	return tab
+}
+
+// do runs steps with a deadline, failing the test with what was going on.
+func do(t *testing.T, tab context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(tab, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatalf("%s: %v\npage: %s", what, err, pageText(tab))
+	}
+}
+
+func eval[T any](t *testing.T, tab context.Context, expr string) T {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(tab, 30*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("evaluate %s: %v", expr, err)
+	}
+	return v
+}
+
+// pageText is the visible text of the page, for failure messages.
+func pageText(tab context.Context) string {
+	ctx, cancel := context.WithTimeout(tab, 5*time.Second)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
+	if err != nil {
+		return "(unavailable: " + err.Error() + ")"
+	}
+	return s
+}
+
+// waitFor polls a JavaScript condition until it is true.
+func waitFor(t *testing.T, tab context.Context, what, cond string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(tab, 5*time.Second)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`!!(`+cond+`)`))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s (%s), last error %v\npage: %s", what, cond, err, pageText(tab))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// artifactDir is where screenshots go: $OPTIQ_ARTIFACTS/<test> or a
+// temporary directory.
+func artifactDir(t *testing.T) string {
+	t.Helper()
+	if root := os.Getenv("OPTIQ_ARTIFACTS"); root != "" {
+		dir := filepath.Join(root, regexp.MustCompile(`[^A-Za-z0-9_-]+`).ReplaceAllString(t.Name(), "_"))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	return t.TempDir()
+}
+
+func screenshot(t *testing.T, tab context.Context, dir, name string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(tab, 30*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	p := filepath.Join(dir, name+".png")
+	if err := os.WriteFile(p, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", p)
+}
+
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// fill replaces the value of an input the way a user would (focus, select
+// all, type).
+func fill(t *testing.T, tab context.Context, sel, value string) {
+	t.Helper()
+	do(t, tab, "fill "+sel,
+		chromedp.WaitVisible(chromedp.CSS(sel)),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector(`+jsString(sel)+`).value = ""`),
+		chromedp.SendKeys(chromedp.CSS(sel), value),
+	)
+}
+
+// signInBrowser signs in on the UI's page with a password and, when totp
+// is set, the code it gives.
+func signInBrowser(t *testing.T, tab context.Context, ts *testServer, email, password string, code func() string) {
+	t.Helper()
+	do(t, tab, "open the sign-in page", chromedp.Navigate(ts.url+"/#/signin"))
+	fill(t, tab, `main input[name=email]`, email)
+	fill(t, tab, `main input[name=password]`, password)
+	do(t, tab, "submit the password", chromedp.Click(chromedp.CSS(`main button[type=submit]`)))
+	if code != nil {
+		waitFor(t, tab, "the code step", `document.getElementById("mfa-title")`)
+		fill(t, tab, `main input[name=code]`, code())
+		do(t, tab, "submit the code", chromedp.Click(chromedp.CSS(`main button[type=submit]`)))
+	}
+	waitFor(t, tab, "the search page", `document.getElementById("q") && !document.getElementById("who").hidden`)
+}
+
+// network records every response the tab receives, with its body.
+type networkLog struct {
+	mu       sync.Mutex
+	urls     map[network.RequestID]string
+	finished []network.RequestID
+}
+
+func recordNetwork(t *testing.T, tab context.Context) *networkLog {
+	t.Helper()
+	l := &networkLog{urls: map[network.RequestID]string{}}
+	if err := chromedp.Listen(tab, func(ev any) {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		switch e := ev.(type) {
+		case *network.EventResponseReceived:
+			l.urls[e.RequestID] = e.Response.URL
+		case *network.EventLoadingFinished:
+			l.finished = append(l.finished, e.RequestID)
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	do(t, tab, "enable network events", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, network.Enable, network.EnableParams{})
+		return err
+	}))
+	return l
+}
+
+type capturedResponse struct {
+	url  string
+	body []byte
+}
+
+// bodies fetches the body of every finished response.
+func (l *networkLog) bodies(t *testing.T, tab context.Context) []capturedResponse {
+	t.Helper()
+	l.mu.Lock()
+	ids := append([]network.RequestID(nil), l.finished...)
+	urls := make(map[network.RequestID]string, len(l.urls))
+	for k, v := range l.urls {
+		urls[k] = v
+	}
+	l.mu.Unlock()
+	var out []capturedResponse
+	for _, id := range ids {
+		u := urls[id]
+		do(t, tab, "read a response body", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			r, err := cdp.Call(ctx, tg, network.GetResponseBody, network.GetResponseBodyParams{RequestID: id})
+			if err != nil {
+				// Bodies of redirects and 204s do not exist.
+				out = append(out, capturedResponse{url: u})
+				return nil
+			}
+			out = append(out, capturedResponse{url: u, body: r.Body})
+			return nil
+		}))
+	}
+	return out
+}
+
+// TestBrowserSearchAndFileView signs in with TOTP, imports the repo key,
+// searches, opens a file and checks the decrypted text against the source,
+// while recording every response the browser receives: the canary (in the
+// corpus' code, comments and signatures) must never travel in plaintext.
+func TestBrowserSearchAndFileView(t *testing.T) {
+	ts := startServer(t)
+	tab := newTab(t) // after the server: the tab closes (and drops its connections) first
+	art := artifactDir(t)
+	ada := newUser(t, ts, "ada@example.com", "admin")
+	pw := "a long enough passphrase for ada@example.com"
+	secret := enrolTOTP(t, ada)
+	ada.ok("", "repo", "create", "demo")
+	src := t.TempDir()
+	writeCorpus(t, src, 3, 3)
+	ada.ok("", "index", src, "--repo", "demo", "--json")
+	exported := strings.TrimSpace(ada.ok("", "key", "export", "demo"))
+
+	netlog := recordNetwork(t, tab)
+
+	// Sign in with the code of the next TOTP step (the enrolment used the
+	// current one, and a step is accepted once).
+	signInBrowser(t, tab, ts, "ada@example.com", pw, func() string { return totpAt(t, secret, time.Now().Add(30*time.Second)) })
+	screenshot(t, tab, art, "search-empty")
+
+	// Search before the key is imported: results, and a message saying how
+	// to get the key.
+	do(t, tab, "go to search", chromedp.Navigate(ts.url+"/#/search"))
+	fill(t, tab, "#q", "HandleRequest1_2")
+	waitFor(t, tab, "results", `document.querySelector("#results li")`)
+	waitFor(t, tab, "the missing key message", `!document.getElementById("key-banner").hidden`)
+	if msg := eval[string](t, tab, `document.getElementById("key-banner").textContent`); !strings.Contains(msg, "No key for repo demo") || !strings.Contains(msg, "optiq key export demo") {
+		t.Fatalf("missing-key message: %q", msg)
+	}
+	if n := eval[int](t, tab, `document.querySelectorAll("#results pre.sig").length`); n != 0 {
+		t.Fatalf("%d signatures shown without a key", n)
+	}
+	screenshot(t, tab, art, "search-no-key")
+
+	// A key of another length, and the right format with the wrong bytes.
+	do(t, tab, "go to keys", chromedp.Navigate(ts.url+"/#/keys"))
+	waitFor(t, tab, "the key list", `document.querySelector("#key-list tbody tr")`)
+	repoID := strings.Split(exported, ":")[1]
+	wrong := "optiq-key-v1:" + repoID + ":" + base64.RawURLEncoding.EncodeToString(make([]byte, 32))
+	for _, c := range []struct{ key, want string }{
+		{"not a key", "not an exported Optiq key"},
+		{wrong, "is not the key of repo demo"},
+	} {
+		fill(t, tab, "#key-text", c.key)
+		do(t, tab, "import a bad key", chromedp.Click(chromedp.CSS(`#key-form button[type=submit]`)))
+		waitFor(t, tab, "the key error", `document.getElementById("key-text-err").textContent.includes(`+jsString(c.want)+`)`)
+	}
+	fill(t, tab, "#key-text", exported)
+	do(t, tab, "import the key", chromedp.Click(chromedp.CSS(`#key-form button[type=submit]`)))
+	waitFor(t, tab, "the import note", `document.querySelector("#key-form .note").textContent.includes("Imported the key of demo")`)
+	waitFor(t, tab, "the key listed", `document.querySelector("#key-list .ok")`)
+	screenshot(t, tab, art, "keys")
+	// The stored key is a non-extractable AES-GCM CryptoKey.
+	if got := eval[string](t, tab, `(async () => {
+		const m = await import("/ui/crypto.js");
+		const k = await m.loadKey(`+jsString(repoID)+`);
+		try { await crypto.subtle.exportKey("raw", k); return "exported"; } catch (e) {}
+		return k.type + " " + k.algorithm.name + " " + k.extractable + " " + k.usages.join(",");
+	})()`); got != "secret AES-GCM false decrypt" {
+		t.Fatalf("stored key: %s", got)
+	}
+
+	// Search: the signature and doc are decrypted in the page.
+	do(t, tab, "go to search", chromedp.Navigate(ts.url+"/#/search"))
+	fill(t, tab, "#q", "HandleRequest1_2")
+	waitFor(t, tab, "a decrypted signature", `document.querySelector("#results li pre.sig")`)
+	sig := eval[string](t, tab, `document.querySelector("#results li pre.sig").textContent`)
+	if !strings.HasPrefix(sig, "func HandleRequest1_2(") || !strings.Contains(sig, strings.ToLower(canary)) {
+		t.Fatalf("decrypted signature: %q", sig)
+	}
+	if doc := eval[string](t, tab, `document.querySelector("#results li .doc").textContent`); !strings.HasPrefix(doc, "HandleRequest1_2 handles a request.") {
+		t.Fatalf("decrypted doc: %q", doc)
+	}
+	// The kind filter narrows the query.
+	do(t, tab, "filter by kind", chromedp.SetValue(chromedp.CSS("#f-kind"), "struct"),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById("f-kind").dispatchEvent(new Event("change"))`))
+	fill(t, tab, "#q", "Widget1")
+	waitFor(t, tab, "struct results only", `[...document.querySelectorAll("#results .kind")].length > 0 && [...document.querySelectorAll("#results .kind")].every(e => e.textContent === "struct")`)
+	screenshot(t, tab, art, "search-results")
+
+	// File view: the decrypted text equals the source, with an outline.
+	do(t, tab, "open the first result", chromedp.Click(chromedp.CSS(`#results li a.name`)))
+	waitFor(t, tab, "the file view", `document.getElementById("code") && document.getElementById("code").plaintext !== undefined`)
+	path := eval[string](t, tab, `new URLSearchParams(location.hash.split("?")[1]).get("path")`)
+	want, err := os.ReadFile(filepath.Join(src, filepath.FromSlash(path)))
+	if err != nil {
+		t.Fatalf("the file view shows %q: %v", path, err)
+	}
+	if got := eval[string](t, tab, `document.getElementById("code").plaintext`); got != string(want) {
+		t.Fatalf("decrypted %s differs from the source:\n%s\nwant:\n%s", path, got, want)
+	}
+	// What is on screen, line by line, is the source too.
+	shown := eval[[]string](t, tab, `[...document.querySelectorAll("#code td.src")].map(td => td.textContent)`)
+	if strings.Join(shown, "\n")+"\n" != string(want) {
+		t.Fatalf("rendered lines differ from the source:\n%s", strings.Join(shown, "\n"))
+	}
+	if n := eval[int](t, tab, `document.querySelectorAll("#code .hljs-keyword").length`); n == 0 {
+		t.Fatal("no syntax highlighting in the file view")
+	}
+	outline := eval[[]string](t, tab, `[...document.querySelectorAll(".outline li a")].map(a => a.textContent)`)
+	if !strings.Contains(strings.Join(outline, " "), "HandleRequest") || !strings.Contains(strings.Join(outline, " "), "Render") {
+		t.Fatalf("outline: %q", outline)
+	}
+	screenshot(t, tab, art, "file-view")
+
+	// The page did decrypt the canary, and no response carried it.
+	if !strings.Contains(eval[string](t, tab, `document.getElementById("code").plaintext`), canary) {
+		t.Fatal("the test file has no canary to look for")
+	}
+	seen := map[string]bool{}
+	for _, r := range netlog.bodies(t, tab) {
+		switch {
+		case strings.Contains(r.url, "/search?"):
+			seen["search"] = true
+		case strings.Contains(r.url, "/file?"):
+			seen["file"] = true
+		case strings.HasSuffix(r.url, "/ui/app.js"):
+			seen["app.js"] = true
+		}
+		if strings.Contains(r.url, canary) || strings.Contains(strings.ToLower(r.url), strings.ToLower(canary)) {
+			t.Errorf("request URL carries the canary: %s", r.url)
+		}
+		for _, needle := range []string{canary, strings.ToLower(canary)} {
+			if strings.Contains(string(r.body), needle) {
+				t.Errorf("response of %s carries the canary in plaintext", r.url)
+			}
+		}
+	}
+	for _, w := range []string{"search", "file", "app.js"} {
+		if !seen[w] {
+			t.Errorf("no %s response recorded: the canary check saw too little", w)
+		}
+	}
+
+	// Sign out: back to the sign-in page, and the API refuses the old session.
+	do(t, tab, "sign out", chromedp.Click(chromedp.CSS("#logout")))
+	waitFor(t, tab, "the sign-in page", `document.getElementById("signin-title")`)
+	if st := eval[int](t, tab, `fetch("/api/v1/me").then(r => r.status)`); st != 401 {
+		t.Fatalf("after sign-out /api/v1/me answered %d", st)
+	}
+	screenshot(t, tab, art, "signin")
+}
+
+// enrolTOTP turns on TOTP for c's account and returns the secret.
+func enrolTOTP(t *testing.T, c cli) string {
+	t.Helper()
+	var e app.TOTPEnrolment
+	if err := json.Unmarshal([]byte(c.ok("", "mfa", "enrol", "--json", "--qr", filepath.Join(t.TempDir(), "qr.png"))), &e); err != nil {
+		t.Fatal(err)
+	}
+	c.ok("", "mfa", "confirm", totpAt(t, e.Secret, time.Now()))
+	return e.Secret
+}
+
+func totpAt(t *testing.T, secret string, at time.Time) string {
+	t.Helper()
+	code, err := totp.GenerateCode(secret, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code
+}

@@ -1,0 +1,965 @@
+// Optiq web UI: one page, views chosen by the URL fragment (#/search,
+// #/file?..., #/account, ...). Every element is built with the DOM API
+// (never from HTML strings), so names and decrypted code from the server
+// or the repo cannot inject markup. Code is decrypted here, in the
+// browser, with keys that never leave it (crypto.js).
+
+import * as seal from "./crypto.js";
+
+const API = "/api/v1";
+const state = { me: null, csrf: "", ws: "", repos: new Map(), reposWs: "" };
+
+// ---------- DOM helpers ----------
+
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === "class") el.className = v;
+    else if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+    else if (v === true) el.setAttribute(k, "");
+    else el.setAttribute(k, String(v));
+  }
+  for (const c of children.flat(Infinity)) {
+    if (c === undefined || c === null || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+const main = () => document.getElementById("main");
+
+function show(title, ...content) {
+  const m = main();
+  m.replaceChildren(...content);
+  document.title = title ? `${title} · Optiq` : "Optiq";
+  for (const a of document.querySelectorAll("#nav a")) {
+    const here = location.hash.startsWith(a.getAttribute("href"));
+    if (here) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
+  }
+}
+
+// field builds a labelled input with an error slot the server's messages go to.
+let fieldSeq = 0;
+function field(label, input, hint) {
+  const id = input.id || `f${++fieldSeq}`;
+  input.id = id;
+  const err = h("p", { class: "err", id: `${id}-err`, "aria-live": "polite" });
+  input.setAttribute("aria-describedby", `${id}-err${hint ? ` ${id}-hint` : ""}`);
+  return h("div", { class: "field" }, h("label", { for: id }, label), input, hint ? h("p", { class: "muted", id: `${id}-hint` }, hint) : null, err);
+}
+
+function clearErrors(form) {
+  for (const e of form.querySelectorAll(".err")) e.textContent = "";
+  for (const i of form.querySelectorAll("[aria-invalid]")) i.removeAttribute("aria-invalid");
+}
+
+// showError puts a server error next to the field it names (the API's
+// problem details name the field first: "email and password are
+// required", "invalid workspace role ..."), else under the form.
+function showError(form, err) {
+  const msg = err.message || String(err);
+  const lower = msg.toLowerCase();
+  let target = null;
+  for (const input of form.querySelectorAll("input[name], select[name], textarea[name]")) {
+    const names = [input.name, ...(input.dataset.aliases || "").split(",").filter(Boolean)];
+    if (names.some((n) => new RegExp(`\\b${n.replace(/_/g, "[ _]")}\\b`).test(lower))) {
+      target = input;
+      break;
+    }
+  }
+  if (target) {
+    target.setAttribute("aria-invalid", "true");
+    document.getElementById(`${target.id}-err`).textContent = msg;
+    target.focus();
+    return;
+  }
+  const slot = form.querySelector(".form-err");
+  if (slot) slot.textContent = msg;
+}
+
+// ---------- API ----------
+
+export class APIError extends Error {
+  constructor(problem, status) {
+    super(problem.detail || problem.title || `HTTP ${status}`);
+    this.code = problem.code || "";
+    this.status = status;
+    this.requestId = problem.request_id || "";
+  }
+}
+
+async function api(method, path, body, { retry = true } = {}) {
+  const headers = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (method !== "GET" && state.csrf) headers["X-CSRF-Token"] = state.csrf;
+  const res = await fetch(path.startsWith("/") ? path : `${API}/${path}`, {
+    method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: "same-origin",
+  });
+  if (res.status === 204) return null;
+  const ct = res.headers.get("Content-Type") || "";
+  const data = ct.includes("json") ? await res.json() : await res.text();
+  if (!res.ok) {
+    const e = new APIError(typeof data === "object" ? data : { detail: data }, res.status);
+    if (e.code === "reauth_required" && retry) {
+      await reauthenticate();
+      return api(method, path, body, { retry: false });
+    }
+    if (e.code === "unauthenticated" && !path.includes("auth/")) {
+      state.me = null;
+      location.hash = "#/signin";
+    }
+    throw e;
+  }
+  return data;
+}
+
+const wsPath = (rest) => `workspaces/${encodeURIComponent(state.ws)}/${rest}`;
+
+// reauthenticate asks for the password (and code) in a dialog and renews
+// the session's sign-in time; it rejects if the user cancels.
+function reauthenticate() {
+  const dlg = document.getElementById("reauth");
+  const form = document.getElementById("reauth-form");
+  clearErrors(form);
+  form.reset();
+  return new Promise((resolve, reject) => {
+    const cancel = () => {
+      cleanup();
+      dlg.close();
+      reject(new Error("cancelled: the action needs you to confirm your password"));
+    };
+    const submit = async (ev) => {
+      ev.preventDefault();
+      clearErrors(form);
+      const code = form.code.value.trim();
+      try {
+        await api("POST", "auth/reauth", { password: form.password.value, ...(code ? { code } : {}) }, { retry: false });
+        await refreshCSRF();
+        cleanup();
+        dlg.close();
+        resolve();
+      } catch (e) {
+        const slot = document.getElementById(/code/i.test(e.message) ? "reauth-code-err" : /password|credential/i.test(e.message) ? "reauth-password-err" : "reauth-err");
+        slot.textContent = e.message;
+      }
+    };
+    const cleanup = () => {
+      form.removeEventListener("submit", submit);
+      document.getElementById("reauth-cancel").removeEventListener("click", cancel);
+      dlg.removeEventListener("cancel", cancel);
+    };
+    form.addEventListener("submit", submit);
+    document.getElementById("reauth-cancel").addEventListener("click", cancel);
+    dlg.addEventListener("cancel", cancel);
+    dlg.showModal();
+    form.password.focus();
+  });
+}
+
+async function refreshCSRF() {
+  const r = await api("GET", "auth/csrf");
+  state.csrf = r.csrf_token || "";
+}
+
+async function loadMe() {
+  try {
+    state.me = await api("GET", "me");
+  } catch (e) {
+    if (e.code === "unauthenticated") {
+      state.me = null;
+      return null;
+    }
+    throw e;
+  }
+  await refreshCSRF();
+  const wss = state.me.workspaces || [];
+  const saved = sessionStorage.getItem("optiq.ws");
+  if (!wss.some((w) => w.id === state.ws)) {
+    state.ws = (wss.find((w) => w.id === saved) || wss.find((w) => w.personal) || wss[0] || {}).id || "";
+  }
+  chrome();
+  return state.me;
+}
+
+// chrome fills in the header for the signed-in user.
+function chrome() {
+  const signedIn = !!state.me;
+  document.getElementById("nav").hidden = !signedIn;
+  document.getElementById("who").hidden = !signedIn;
+  if (!signedIn) return;
+  document.querySelector("#nav [data-admin]").hidden = state.me.role !== "admin";
+  document.getElementById("who-email").textContent = state.me.email;
+  const pick = document.getElementById("ws-picker");
+  pick.replaceChildren(...(state.me.workspaces || []).map((w) => h("option", { value: w.id, selected: w.id === state.ws }, w.personal && w.name !== "personal" ? `${w.name} (personal)` : w.name)));
+}
+
+async function repos(force = false) {
+  if (!force && state.reposWs === state.ws) return [...state.repos.values()];
+  const r = await api("GET", wsPath("repos"));
+  state.repos = new Map((r.repos || []).map((x) => [x.id, x]));
+  state.reposWs = state.ws;
+  return r.repos || [];
+}
+
+// ---------- sign-in ----------
+
+function viewSignIn() {
+  const email = h("input", { name: "email", type: "email", autocomplete: "username", required: true });
+  const password = h("input", { name: "password", type: "password", autocomplete: "current-password", required: true });
+  const form = h("form", { novalidate: true, "aria-labelledby": "signin-title" },
+    h("h1", { id: "signin-title" }, "Sign in to Optiq"),
+    field("Email", email), field("Password", password),
+    h("p", { class: "err form-err", role: "alert" }),
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Sign in")));
+  // The SSO button only when an SSO connection is enabled.
+  fetch(`${API}/ui/config`).then((r) => r.json()).then((cfg) => {
+    if (cfg.sso) form.append(h("p", { id: "sso" }, h("a", { href: "/sso/login?next=/", class: "button" }, "Sign in with SSO")));
+  }).catch(() => {});
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    clearErrors(form);
+    try {
+      const res = await api("POST", "auth/login", { email: email.value.trim(), password: password.value, session: true });
+      if (res.mfa_required) return viewMFAStep(res);
+      await signedIn(res);
+    } catch (e) {
+      showError(form, e);
+    }
+  });
+  show("Sign in", form);
+  email.focus();
+}
+
+function viewMFAStep(login) {
+  const methods = login.methods && login.methods.length ? login.methods : ["totp"];
+  const labels = { totp: "Authenticator app code", sms: "Code sent by SMS", backup: "Backup code" };
+  const method = h("select", { name: "method" }, methods.map((m) => h("option", { value: m }, labels[m] || m)));
+  const code = h("input", { name: "code", inputmode: "numeric", autocomplete: "one-time-code", required: true });
+  const sms = h("button", { type: "button", hidden: !methods.includes("sms") }, "Send me a code by SMS");
+  const form = h("form", { novalidate: true, "aria-labelledby": "mfa-title" },
+    h("h1", { id: "mfa-title" }, "Two-factor authentication"),
+    field("Method", method), field("Code", code),
+    h("p", { class: "err form-err", role: "alert" }),
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Verify"), sms));
+  sms.addEventListener("click", async () => {
+    clearErrors(form);
+    try {
+      await api("POST", "auth/login/sms", { challenge: login.challenge });
+      form.querySelector(".form-err").textContent = "";
+      code.focus();
+    } catch (e) {
+      showError(form, e);
+    }
+  });
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    clearErrors(form);
+    try {
+      const res = await api("POST", "auth/login/mfa", { challenge: login.challenge, method: method.value, code: code.value.trim(), session: true });
+      await signedIn(res);
+    } catch (e) {
+      if (e.code === "unauthenticated" && /challenge/i.test(e.message)) {
+        showError(form, new Error(`${e.message} Start again from the sign-in page.`));
+        return;
+      }
+      showError(form, e);
+    }
+  });
+  show("Two-factor authentication", form);
+  code.focus();
+}
+
+async function signedIn(res) {
+  state.csrf = res.csrf_token || "";
+  await loadMe();
+  location.hash = res.enrol_required ? "#/account" : "#/search";
+  route();
+}
+
+async function logout() {
+  try {
+    await api("POST", "auth/logout");
+  } catch {
+    // Signed out already.
+  }
+  state.me = null;
+  state.csrf = "";
+  state.reposWs = "";
+  chrome();
+  location.hash = "#/signin";
+}
+
+// ---------- search ----------
+
+const KINDS = ["function", "method", "class", "struct", "interface", "enum", "type", "field", "constant", "variable", "macro", "package", "file"];
+const LANGS = ["bash", "c", "cpp", "csharp", "go", "java", "javascript", "kotlin", "lua", "php", "python", "ruby", "rust", "scala", "swift", "tsx", "typescript"];
+
+let searchSeq = 0;
+
+async function viewSearch(params) {
+  const q = h("input", { type: "search", name: "q", id: "q", autocomplete: "off", spellcheck: "false", placeholder: "HandleRequest  sym:Render  path:cmd/  lang:go  kind:function  -test", value: params.get("q") || "" });
+  const repo = h("select", { name: "repo", id: "f-repo" }, h("option", { value: "" }, "All repos"));
+  const lang = h("select", { name: "lang", id: "f-lang" }, h("option", { value: "" }, "Any language"), LANGS.map((l) => h("option", { value: l }, l)));
+  const kind = h("select", { name: "kind", id: "f-kind" }, h("option", { value: "" }, "Any kind"), KINDS.map((k) => h("option", { value: k }, k)));
+  const status = h("p", { id: "search-status", class: "muted", role: "status", "aria-live": "polite" });
+  const list = h("ol", { class: "results", id: "results", "aria-label": "Results" });
+  const form = h("form", { role: "search", class: "searchbar", novalidate: true },
+    h("label", { for: "q", class: "sr" }, "Search code"), q,
+    h("div", { class: "filters" },
+      h("div", { class: "field" }, h("label", { for: "f-repo" }, "Repo"), repo),
+      h("div", { class: "field" }, h("label", { for: "f-lang" }, "Language"), lang),
+      h("div", { class: "field" }, h("label", { for: "f-kind" }, "Kind"), kind)),
+    h("p", { class: "err form-err", role: "alert" }));
+  const banner = h("div", { id: "key-banner", class: "banner", role: "alert", hidden: true });
+  show("Search", h("h1", { class: "sr" }, "Search"), form, status, banner, list);
+  for (const [sel, key] of [[repo, "repo"], [lang, "lang"], [kind, "kind"]]) sel.value = params.get(key) || "";
+  if (!state.ws) {
+    status.textContent = "You are not a member of any workspace yet: create one on the Workspaces page.";
+    return;
+  }
+  repos().then((rs) => {
+    for (const r of rs) repo.append(h("option", { value: r.name }, r.name));
+    repo.value = params.get("repo") || "";
+  }).catch((e) => showError(form, e));
+
+  let timer = 0;
+  const run = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => runSearch(q.value, repo.value, lang.value, kind.value, status, list, form), 200);
+  };
+  q.addEventListener("input", run);
+  for (const s of [repo, lang, kind]) s.addEventListener("change", run);
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    clearTimeout(timer);
+    runSearch(q.value, repo.value, lang.value, kind.value, status, list, form);
+  });
+  q.focus();
+  if (q.value || repo.value || lang.value || kind.value) run();
+}
+
+async function runSearch(text, repo, lang, kind, status, list, form) {
+  const seq = ++searchSeq;
+  const parts = [text.trim()];
+  if (lang) parts.push(`lang:${lang}`);
+  if (kind) parts.push(`kind:${kind}`);
+  const query = parts.filter(Boolean).join(" ");
+  const params = new URLSearchParams();
+  if (text.trim()) params.set("q", text.trim());
+  for (const [k, v] of [["repo", repo], ["lang", lang], ["kind", kind]]) if (v) params.set(k, v);
+  history.replaceState(null, "", `#/search${params.toString() ? `?${params}` : ""}`);
+  form.querySelector(".form-err").textContent = "";
+  if (!query && !repo) {
+    list.replaceChildren();
+    status.textContent = "";
+    return;
+  }
+  status.textContent = "Searching…";
+  const started = performance.now();
+  try {
+    const u = new URLSearchParams({ q: query, limit: "50" });
+    if (repo) u.set("repo", repo);
+    const res = await api("GET", wsPath(`search?${u}`));
+    if (seq !== searchSeq) return;
+    const results = res.results || [];
+    await repos();
+    const items = await Promise.all(results.map(renderResult));
+    if (seq !== searchSeq) return;
+    list.replaceChildren(...items);
+    // One message per repo whose key this browser lacks or has wrong.
+    const problems = new Map();
+    for (const li of items) if (li.dataset.keyProblem) problems.set(li.dataset.repo, li.dataset.keyProblem);
+    const banner = document.getElementById("key-banner");
+    banner.replaceChildren(...[...problems.values()].map((m) => h("p", {}, m)));
+    banner.hidden = problems.size === 0;
+    const ms = Math.round(performance.now() - started);
+    status.textContent = results.length ? `${results.length} result${results.length === 1 ? "" : "s"} in ${ms} ms` : "No results.";
+    status.dataset.ms = String(ms);
+    performance.mark("optiq:results");
+  } catch (e) {
+    if (seq !== searchSeq) return;
+    list.replaceChildren();
+    status.textContent = "";
+    form.querySelector(".form-err").textContent = e.message;
+  }
+}
+
+function fileHref(r, line) {
+  const p = new URLSearchParams({ repo: r.repo_id, path: r.path });
+  if (line) p.set("line", String(line));
+  return `#/file?${p}`;
+}
+
+// keyFor returns a repo's content key or throws a KeyError that says what
+// to do.
+async function keyFor(repoId) {
+  const key = await seal.loadKey(repoId);
+  if (!key) {
+    const name = (state.repos.get(repoId) || {}).name || repoId;
+    throw new seal.KeyError(`No key for repo ${name} in this browser: run \`optiq key export ${name}\` and paste the output on the Keys page.`);
+  }
+  return key;
+}
+
+async function renderResult(r) {
+  const head = h("div", { class: "head" },
+    h("span", { class: "kind" }, r.kind),
+    h("a", { href: fileHref(r, r.kind === "file" ? 0 : r.line), class: "name" }, r.container ? `${r.container}.${r.name}` : r.name),
+    h("span", { class: "loc" }, `${r.repo} ${r.path}${r.line ? `:${r.line}` : ""}`),
+    r.language ? h("span", { class: "muted" }, r.language) : null);
+  const li = h("li", {}, head);
+  if (!r.signature && !r.doc) return li;
+  try {
+    const key = await keyFor(r.repo_id);
+    if (r.signature) li.append(h("pre", { class: "sig" }, h("code", {}, await seal.openText(key, r.repo_id, r.path, seal.symbolField("sig", r.name, r.line), r.signature))));
+    if (r.doc) li.append(h("p", { class: "doc" }, await seal.openText(key, r.repo_id, r.path, seal.symbolField("doc", r.name, r.line), r.doc)));
+  } catch (e) {
+    li.dataset.repo = r.repo_id;
+    li.dataset.keyProblem = e instanceof seal.KeyError ? e.message : `Could not decrypt: ${e.message}`;
+    li.append(h("p", { class: "muted key-err" }, `Signature and doc not shown: no usable key for ${r.repo} in this browser.`));
+  }
+  return li;
+}
+
+// ---------- file view ----------
+
+const HL = { bash: "bash", c: "c", cpp: "cpp", csharp: "csharp", go: "go", java: "java", javascript: "javascript", kotlin: "kotlin", lua: "lua", php: "php", python: "python", ruby: "ruby", rust: "rust", scala: "scala", swift: "swift", typescript: "typescript", tsx: "typescript", json: "json", yaml: "yaml", xml: "xml", css: "css", sql: "sql", markdown: "markdown" };
+
+async function highlighter(language) {
+  const name = HL[language];
+  if (!name) return null;
+  const [{ default: hljs }, { default: grammar }] = await Promise.all([
+    import("./vendor/highlight/core.min.js"), import(`./vendor/highlight/languages/${name}.min.js`)]);
+  if (!hljs.getLanguage(name)) hljs.registerLanguage(name, grammar);
+  return (text) => hljs.highlight(text, { language: name, ignoreIllegals: true }).value;
+}
+
+// highlightedLines turns highlight.js output (HTML with span tokens, its
+// text escaped by highlight.js) into one DOM fragment per line, closing and
+// reopening spans that cross line ends. The HTML is parsed inertly with
+// DOMParser, never assigned to a live element.
+function highlightedLines(html) {
+  const doc = new DOMParser().parseFromString(`<pre>${html}</pre>`, "text/html");
+  const lines = [document.createDocumentFragment()];
+  const walk = (node, stack) => {
+    for (const child of node.childNodes) {
+      if (child.nodeType === Node.TEXT_NODE) {
+        const pieces = child.data.split("\n");
+        pieces.forEach((piece, i) => {
+          if (i > 0) lines.push(document.createDocumentFragment());
+          if (!piece) return;
+          let target = lines[lines.length - 1];
+          for (const cls of stack) {
+            const span = h("span", { class: cls });
+            target.append(span);
+            target = span;
+          }
+          target.append(piece);
+        });
+      } else if (child.nodeType === Node.ELEMENT_NODE) {
+        const cls = [...child.classList].filter((c) => /^hljs-[a-z_-]+$|^[a-z_]+_$/.test(c)).join(" ");
+        walk(child, [...stack, cls]);
+      }
+    }
+  };
+  walk(doc.body.firstChild, []);
+  return lines;
+}
+
+async function viewFile(params) {
+  const repoId = params.get("repo") || "";
+  const path = params.get("path") || "";
+  const line = Number(params.get("line") || 0);
+  const status = h("p", { class: "muted", role: "status" }, "Loading…");
+  show(path, h("h1", {}, path), status);
+  try {
+    const rs = await repos();
+    const repo = rs.find((r) => r.id === repoId || r.name === repoId);
+    if (!repo) throw new Error(`repo ${repoId} is not in this workspace: pick its workspace in the header`);
+    const [file, symbols] = await Promise.all([
+      api("GET", wsPath(`repos/${encodeURIComponent(repo.id)}/file?${new URLSearchParams({ path })}`)),
+      outline(repo, path),
+    ]);
+    const key = await keyFor(repo.id);
+    const text = await seal.openText(key, repo.id, file.path, "content", file.content);
+    const hl = await highlighter(file.language).catch(() => null);
+    const frags = hl ? highlightedLines(hl(text)) : text.split("\n").map((l) => document.createTextNode(l));
+    if (frags.length > 1 && text.endsWith("\n")) frags.pop();
+    const rows = frags.map((frag, i) => h("tr", { id: `L${i + 1}`, class: i + 1 === line ? "hl" : null },
+      h("td", { class: "ln" }, h("a", { href: `#/file?${new URLSearchParams({ repo: repo.id, path, line: String(i + 1) })}`, "aria-label": `line ${i + 1}` }, String(i + 1))),
+      h("td", { class: "src" }, frag)));
+    const code = h("div", { class: "code", id: "code", "data-plaintext-bytes": String(new TextEncoder().encode(text).length) }, h("table", { role: "presentation" }, h("tbody", {}, rows)));
+    code.dataset.lines = String(rows.length);
+    const nav = h("nav", { class: "outline", "aria-label": "Symbols in this file" }, h("h2", {}, "Outline"),
+      symbols.length ? h("ul", {}, symbols.map((s) => h("li", {},
+        h("a", { href: `#/file?${new URLSearchParams({ repo: repo.id, path, line: String(s.line) })}` }, `${s.container ? `${s.container}.` : ""}${s.name}`),
+        " ", h("span", { class: "kind" }, s.kind)))) : h("p", { class: "muted" }, "No symbols."));
+    show(path, h("h1", {}, h("span", { class: "muted" }, `${repo.name} `), path),
+      h("p", { class: "muted" }, `${file.language || "text"} · ${file.size} bytes · decrypted in this browser`),
+      h("div", { class: "fileview" }, nav, code));
+    // Keep the source as text too, for copy and for checks.
+    code.plaintext = text;
+    if (line) {
+      const row = document.getElementById(`L${line}`);
+      if (row) row.scrollIntoView({ block: "center" });
+    }
+  } catch (e) {
+    status.className = "banner";
+    status.setAttribute("role", "alert");
+    status.textContent = e.message;
+  }
+}
+
+// outline lists the symbols of one file, in line order, from the search
+// API (paths are a substring filter there, so the exact path is checked
+// here).
+async function outline(repo, path) {
+  const kinds = KINDS.filter((k) => k !== "file").map((k) => `kind:${k}`).join(" ");
+  const q = `path:"${path.replace(/"/g, "")}" ${kinds}`;
+  try {
+    const res = await api("GET", wsPath(`search?${new URLSearchParams({ q, repo: repo.name, limit: "200" })}`));
+    return (res.results || []).filter((r) => r.path === path && r.repo_id === repo.id).sort((a, b) => a.line - b.line);
+  } catch {
+    return [];
+  }
+}
+
+// ---------- keys ----------
+
+async function viewKeys() {
+  const text = h("textarea", { name: "key", id: "key-text", autocomplete: "off", spellcheck: "false", required: true, placeholder: "optiq-key-v1:…" });
+  const note = h("p", { class: "note", role: "status", "aria-live": "polite" });
+  const form = h("form", { novalidate: true, id: "key-form" },
+    field("Exported key", text, "Run `optiq key export REPO` on a machine that indexed the repo and paste the line it prints. The key is kept in this browser only, and cannot be read back out of it."),
+    h("p", { class: "err form-err", role: "alert" }),
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Import key")), note);
+  const table = h("table", { class: "grid", id: "key-list" });
+  show("Keys", h("h1", {}, "Repository keys"), form, h("h2", {}, "Repos in this workspace"), table);
+  const render = async () => {
+    const rs = await repos(true);
+    const have = new Set((await seal.listKeys()).map((k) => k.repoId));
+    table.replaceChildren(h("thead", {}, h("tr", {}, h("th", {}, "Repo"), h("th", {}, "Key in this browser"), h("th", {}, ""))),
+      h("tbody", {}, rs.map((r) => h("tr", {}, h("td", {}, r.name), h("td", {}, have.has(r.id) ? h("span", { class: "ok" }, "yes") : h("span", { class: "bad" }, "missing")),
+        h("td", {}, have.has(r.id) ? h("button", { type: "button", onclick: async () => { await seal.deleteKey(r.id); render(); } }, "Forget") : null)))));
+  };
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    clearErrors(form);
+    note.textContent = "";
+    try {
+      const repo = await seal.importExported(text.value, await repos(true));
+      text.value = "";
+      note.textContent = `Imported the key of ${repo.name}.`;
+      render();
+    } catch (e) {
+      text.setAttribute("aria-invalid", "true");
+      document.getElementById("key-text-err").textContent = e.message;
+    }
+  });
+  render().catch((e) => showError(form, e));
+}
+
+// ---------- account ----------
+
+const SCOPES = ["search:read", "repos:write", "index:write", "audit:read", "admin", "metrics:read"];
+
+async function viewAccount() {
+  const mfa = h("section", { "aria-labelledby": "mfa-h" });
+  const keys = h("section", { "aria-labelledby": "keys-h" });
+  const sessions = h("section", { "aria-labelledby": "sess-h" });
+  show("Account", h("h1", {}, "Account"),
+    state.me.enrol_required ? h("p", { class: "banner", role: "alert" }, "This server requires two-factor authentication: set up an authenticator app below before anything else.") : null,
+    h("p", {}, `Signed in as ${state.me.email} (${state.me.role}).`),
+    h("p", { class: "muted" }, "Passwords are set by an instance admin with `optiq admin` on the server."),
+    mfa, keys, sessions);
+  await renderMFA(mfa);
+  if (!state.me.enrol_required) await renderAPIKeys(keys);
+  renderSessions(sessions);
+}
+
+async function renderMFA(sec) {
+  const st = await api("GET", "me/mfa");
+  const body = [h("h2", { id: "mfa-h" }, "Two-factor authentication")];
+  body.push(h("p", {}, st.totp ? "Authenticator app: on." : "Authenticator app: off.", st.sms ? " SMS: on." : "",
+    st.backup_codes_left !== undefined ? ` Backup codes left: ${st.backup_codes_left}.` : ""));
+  const out = h("div", { id: "mfa-out" });
+  const err = h("p", { class: "err", role: "alert" });
+  if (!st.totp) {
+    body.push(h("button", { type: "button", class: "primary", id: "totp-start", onclick: async () => {
+      err.textContent = "";
+      try {
+        const e = await api("POST", "me/mfa/totp");
+        const code = h("input", { name: "code", id: "totp-code", inputmode: "numeric", autocomplete: "one-time-code", required: true });
+        const form = h("form", { novalidate: true },
+          h("p", {}, "Scan this QR code with your authenticator app, or enter the secret by hand, then type the code it shows."),
+          h("img", { src: `data:image/png;base64,${e.qr_png}`, alt: "QR code of the authenticator secret", width: 200, height: 200, id: "totp-qr" }),
+          h("p", { class: "secret", id: "totp-secret" }, e.secret),
+          field("Code from the app", code), h("p", { class: "err form-err", role: "alert" }),
+          h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Turn on")));
+        form.addEventListener("submit", async (ev) => {
+          ev.preventDefault();
+          clearErrors(form);
+          try {
+            const r = await api("POST", "me/mfa/totp/confirm", { code: code.value.trim() });
+            await loadMe();
+            showBackupCodes(out, r.backup_codes);
+          } catch (e2) {
+            showError(form, e2);
+          }
+        });
+        out.replaceChildren(form);
+        code.focus();
+      } catch (e) {
+        err.textContent = e.message;
+      }
+    } }, "Set up an authenticator app"));
+  } else {
+    body.push(h("div", { class: "actions" },
+      h("button", { type: "button", id: "backup-new", onclick: async () => {
+        err.textContent = "";
+        try {
+          showBackupCodes(out, (await api("POST", "me/mfa/backup-codes")).backup_codes);
+        } catch (e) {
+          err.textContent = e.message;
+        }
+      } }, "New backup codes"),
+      h("button", { type: "button", class: "danger", onclick: async () => {
+        if (!confirm("Turn off two-factor authentication? Your account will be protected by the password alone.")) return;
+        try {
+          await api("DELETE", "me/mfa");
+          renderMFA(sec);
+        } catch (e) {
+          err.textContent = e.message;
+        }
+      } }, "Turn off")));
+  }
+  sec.replaceChildren(...body, err, out);
+}
+
+function showBackupCodes(out, codes) {
+  out.replaceChildren(h("div", { class: "banner info", role: "status" },
+    h("p", {}, "Backup codes: each works once. Keep them somewhere safe; they are shown only now."),
+    h("ul", { class: "codes", id: "backup-codes" }, (codes || []).map((c) => h("li", {}, c)))));
+}
+
+async function renderAPIKeys(sec) {
+  const { api_keys: list = [] } = await api("GET", "apikeys");
+  const name = h("input", { name: "name", id: "key-name", required: true, maxlength: 100 });
+  const scopes = h("fieldset", {}, h("legend", {}, "Scopes"),
+    SCOPES.map((s) => h("label", { class: "field inline" }, h("input", { type: "checkbox", name: "scopes", value: s, checked: s === "search:read" }), s)));
+  const ws = h("select", { name: "workspace", id: "key-ws" }, h("option", { value: "" }, "All my workspaces"),
+    (state.me.workspaces || []).map((w) => h("option", { value: w.id }, w.name)));
+  const exp = h("select", { name: "expires_in", id: "key-exp" }, h("option", { value: "720h" }, "30 days"), h("option", { value: "2160h" }, "90 days"),
+    h("option", { value: "8760h" }, "1 year"), h("option", { value: "" }, "Never"));
+  const secret = h("div", { id: "key-secret" });
+  const form = h("form", { novalidate: true, id: "apikey-form" }, h("h3", {}, "New API key"), field("Name", name), scopes,
+    h("p", { class: "err", id: "scopes-err" }), field("Workspace", ws), field("Expires", exp), h("p", { class: "err form-err", role: "alert" }),
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Create key")));
+  scopes.querySelector("input").dataset.aliases = "scope";
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    clearErrors(form);
+    secret.replaceChildren();
+    const chosen = [...form.querySelectorAll("input[name=scopes]:checked")].map((i) => i.value);
+    try {
+      const k = await api("POST", "apikeys", { name: name.value.trim(), scopes: chosen, ...(ws.value ? { workspace: ws.value } : {}), ...(exp.value ? { expires_in: exp.value } : {}) });
+      await renderAPIKeys(sec);
+      sec.querySelector("#key-secret").replaceChildren(h("div", { class: "banner info", role: "status" },
+        h("p", {}, `The secret of ${k.name}, shown only now: copy it into your CI or tool.`), h("p", { class: "secret", id: "new-key" }, k.key)));
+    } catch (e) {
+      if (/scope/i.test(e.message)) document.getElementById("scopes-err").textContent = e.message;
+      else showError(form, e);
+    }
+  });
+  const rows = list.map((k) => h("tr", {}, h("td", {}, k.name), h("td", {}, (k.scopes || []).join(", ")), h("td", {}, k.workspace || "all"),
+    h("td", {}, k.created_at ? new Date(k.created_at).toLocaleString() : ""), h("td", {}, k.expires_at ? new Date(k.expires_at).toLocaleDateString() : "never"),
+    h("td", {}, k.last_used_at ? new Date(k.last_used_at).toLocaleString() : "never"),
+    h("td", {}, h("button", { type: "button", class: "danger", "aria-label": `Revoke ${k.name}`, onclick: async () => {
+      if (!confirm(`Revoke the API key ${k.name}? Programs using it stop working.`)) return;
+      await api("DELETE", `apikeys/${encodeURIComponent(k.id)}`);
+      renderAPIKeys(sec);
+    } }, "Revoke"))));
+  sec.replaceChildren(h("h2", { id: "keys-h" }, "API keys"),
+    list.length ? h("table", { class: "grid", id: "apikeys" }, h("thead", {}, h("tr", {}, ["Name", "Scopes", "Workspace", "Created", "Expires", "Last used", ""].map((t) => h("th", {}, t)))), h("tbody", {}, rows)) : h("p", { class: "muted" }, "No API keys."),
+    secret, form);
+}
+
+function renderSessions(sec) {
+  const err = h("p", { class: "err", role: "alert" });
+  sec.replaceChildren(h("h2", { id: "sess-h" }, "Sessions"),
+    h("p", {}, "Sign out of every browser and CLI session of this account (API keys stay valid; revoke them above)."),
+    h("button", { type: "button", class: "danger", onclick: async () => {
+      if (!confirm("Sign out everywhere, including this browser?")) return;
+      try {
+        await api("POST", "auth/logout-all");
+        state.me = null;
+        chrome();
+        location.hash = "#/signin";
+      } catch (e) {
+        err.textContent = e.message;
+      }
+    } }, "Sign out everywhere"), err);
+}
+
+// ---------- workspaces ----------
+
+const WS_ROLES = ["owner", "admin", "user", "viewer"];
+
+async function viewWorkspaces(params) {
+  const id = params.get("id") || state.ws;
+  const name = h("input", { name: "name", id: "ws-name", required: true });
+  const form = h("form", { novalidate: true, id: "ws-form" }, h("h2", {}, "New workspace"), field("Name", name), h("p", { class: "err form-err", role: "alert" }),
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Create")));
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    clearErrors(form);
+    try {
+      const w = await api("POST", "workspaces", { name: name.value.trim() });
+      await loadMe();
+      location.hash = `#/workspaces?${new URLSearchParams({ id: w.id })}`;
+    } catch (e) {
+      showError(form, e);
+    }
+  });
+  const wss = state.me.workspaces || [];
+  const list = h("ul", {}, wss.map((w) => h("li", {}, h("a", { href: `#/workspaces?${new URLSearchParams({ id: w.id })}`, "aria-current": w.id === id ? "true" : null }, w.name), ` (${w.role}${w.personal ? ", personal" : ""})`)));
+  const detail = h("div", { id: "ws-detail" });
+  show("Workspaces", h("h1", {}, "Workspaces"), list, detail, form);
+  const w = wss.find((x) => x.id === id);
+  if (!w) return;
+  if (state.ws !== w.id) selectWorkspace(w.id);
+  const members = await api("GET", wsPath("members"));
+  const rs = await repos(true);
+  const canManage = ["owner", "admin"].includes(w.role);
+  const memberRows = (members.members || []).map((m) => {
+    const sel = h("select", { name: "role", "aria-label": `Role of ${m.email}`, disabled: !canManage, "data-user": m.user_id }, WS_ROLES.map((r) => h("option", { value: r, selected: r === m.role }, r)));
+    const err = h("p", { class: "err", id: `role-${m.user_id}-err`, "aria-live": "polite" });
+    sel.addEventListener("change", async () => {
+      err.textContent = "";
+      try {
+        await api("PATCH", wsPath(`members/${encodeURIComponent(m.user_id)}`), { role: sel.value });
+        err.textContent = "";
+        sel.dataset.saved = sel.value;
+      } catch (e) {
+        err.textContent = e.message;
+        sel.value = m.role;
+      }
+    });
+    return h("tr", {}, h("td", {}, m.email), h("td", {}, sel, err),
+      h("td", {}, canManage ? h("button", { type: "button", class: "danger", onclick: async () => {
+        if (!confirm(`Remove ${m.email} from ${w.name}?`)) return;
+        try {
+          await api("DELETE", wsPath(`members/${encodeURIComponent(m.user_id)}`));
+          viewWorkspaces(params);
+        } catch (e) {
+          err.textContent = e.message;
+        }
+      } }, "Remove") : null));
+  });
+  const email = h("input", { name: "email", type: "email", id: "member-email", required: true });
+  const role = h("select", { name: "role", id: "member-role" }, WS_ROLES.map((r) => h("option", { value: r, selected: r === "user" }, r)));
+  const add = h("form", { novalidate: true, id: "member-form" }, h("h3", {}, "Add a member"), field("Email", email), field("Role", role), h("p", { class: "err form-err", role: "alert" }),
+    h("div", { class: "actions" }, h("button", { type: "submit" }, "Add")));
+  add.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    clearErrors(add);
+    try {
+      await api("POST", wsPath("members"), { email: email.value.trim(), role: role.value });
+      viewWorkspaces(params);
+    } catch (e) {
+      showError(add, e);
+    }
+  });
+  detail.replaceChildren(h("h2", {}, `${w.name}: members`),
+    h("table", { class: "grid", id: "members" }, h("thead", {}, h("tr", {}, h("th", {}, "Email"), h("th", {}, "Role"), h("th", {}, ""))), h("tbody", {}, memberRows)),
+    canManage ? add : null,
+    h("h2", {}, `${w.name}: repos`),
+    rs.length ? h("table", { class: "grid", id: "repos" }, h("thead", {}, h("tr", {}, ["Repo", "Files", "Symbols", "Size", "Indexed"].map((t) => h("th", {}, t)))),
+      h("tbody", {}, rs.map((r) => h("tr", {}, h("td", {}, r.name), h("td", {}, r.files), h("td", {}, r.symbols), h("td", {}, formatBytes(r.bytes)),
+        h("td", {}, r.indexed_at ? new Date(r.indexed_at).toLocaleString() : "not indexed yet")))))
+      : h("p", { class: "muted" }, "No repos yet: `optiq repo create NAME` then `optiq index DIR --repo NAME`."));
+}
+
+function formatBytes(n) {
+  if (!n) return "0 B";
+  const u = ["B", "KiB", "MiB", "GiB", "TiB"];
+  const i = Math.min(u.length - 1, Math.floor(Math.log2(n) / 10));
+  return `${(n / 2 ** (10 * i)).toFixed(i ? 1 : 0)} ${u[i]}`;
+}
+
+function selectWorkspace(id) {
+  state.ws = id;
+  state.reposWs = "";
+  sessionStorage.setItem("optiq.ws", id);
+  chrome();
+}
+
+// ---------- admin ----------
+
+function adminNav() {
+  return h("nav", { class: "subnav", "aria-label": "Admin" },
+    [["users", "Users"], ["audit", "Audit log"], ["health", "Health"], ["settings", "Settings"]].map(([p, t]) => h("a", { href: `#/admin/${p}`, "aria-current": location.hash.startsWith(`#/admin/${p}`) ? "page" : null }, t)));
+}
+
+async function viewUsers() {
+  const { users = [] } = await api("GET", "users");
+  const rows = users.map((u) => {
+    const err = h("p", { class: "err", "aria-live": "polite" });
+    const role = h("select", { name: "role", "aria-label": `Instance role of ${u.email}` }, ["admin", "member"].map((r) => h("option", { value: r, selected: r === u.role }, r)));
+    role.addEventListener("change", async () => {
+      err.textContent = "";
+      try {
+        await api("PATCH", `users/${encodeURIComponent(u.id)}`, { role: role.value });
+      } catch (e) {
+        err.textContent = e.message;
+        role.value = u.role;
+      }
+    });
+    const del = h("button", { type: "button", class: "danger", "aria-label": `Delete ${u.email}`, disabled: u.id === state.me.user_id, onclick: async () => {
+      if (!confirm(`Delete the account ${u.email}? Its sessions and API keys end, and its personal workspace is deleted. This cannot be undone.`)) return;
+      try {
+        await api("DELETE", `users/${encodeURIComponent(u.id)}`);
+        viewUsers();
+      } catch (e) {
+        err.textContent = e.message;
+      }
+    } }, "Delete");
+    return h("tr", {}, h("td", {}, u.email), h("td", {}, role, err), h("td", {}, u.disabled ? "disabled" : "active"), h("td", {}, new Date(u.created_at).toLocaleDateString()), h("td", {}, del));
+  });
+  show("Users", h("h1", {}, "Admin"), adminNav(), h("h2", {}, "Users"),
+    h("table", { class: "grid", id: "users" }, h("thead", {}, h("tr", {}, ["Email", "Role", "Status", "Created", ""].map((t) => h("th", {}, t)))), h("tbody", {}, rows)),
+    h("p", { class: "muted" }, "New accounts: `optiq admin create-user` on the server, or single sign-on."));
+}
+
+async function viewAudit(params) {
+  const f = {};
+  const inputs = ["actor", "action", "target", "since", "until", "limit"].map((n) => {
+    const i = h("input", { name: n, id: `audit-${n}`, value: params.get(n) || (n === "limit" ? "100" : ""), type: n === "since" || n === "until" ? "date" : n === "limit" ? "number" : "text", min: n === "limit" ? 1 : null });
+    f[n] = i;
+    return field(n[0].toUpperCase() + n.slice(1), i);
+  });
+  const table = h("table", { class: "grid", id: "audit" });
+  const form = h("form", { novalidate: true, id: "audit-form" }, h("div", { class: "filters" }, inputs), h("p", { class: "err form-err", role: "alert" }),
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Filter"),
+      h("button", { type: "button", id: "export-csv", onclick: () => download("csv") }, "Export CSV"),
+      h("button", { type: "button", id: "export-json", onclick: () => download("json") }, "Export JSON")));
+  let entries = [];
+  const load = async () => {
+    clearErrors(form);
+    const q = new URLSearchParams();
+    for (const [k, i] of Object.entries(f)) if (i.value) q.set(k, i.value);
+    history.replaceState(null, "", `#/admin/audit?${q}`);
+    try {
+      entries = (await api("GET", `audit?${q}`)).entries || [];
+    } catch (e) {
+      showError(form, e);
+      return;
+    }
+    table.replaceChildren(h("thead", {}, h("tr", {}, ["#", "Time", "Actor", "Action", "Target", "Workspace", "Remote", "Detail"].map((t) => h("th", {}, t)))),
+      h("tbody", {}, entries.map((e) => h("tr", {}, h("td", {}, e.seq), h("td", {}, new Date(e.at).toLocaleString()), h("td", {}, e.actor || "—"), h("td", {}, e.action),
+        h("td", {}, e.target || ""), h("td", {}, e.workspace || ""), h("td", {}, e.remote || ""),
+        h("td", {}, Object.entries(e.detail || {}).map(([k, v]) => `${k}=${v}`).join(" "))))));
+  };
+  const download = (fmt) => {
+    let body;
+    if (fmt === "json") body = JSON.stringify(entries, null, 2);
+    else {
+      const cols = ["seq", "at", "actor", "action", "target", "workspace", "remote", "request_id", "detail", "hash"];
+      const cell = (v) => {
+        const s = v === undefined || v === null ? "" : typeof v === "object" ? JSON.stringify(v) : String(v);
+        return /[",\n\r]/.test(s) || /^[=+\-@]/.test(s) ? `"${(/^[=+\-@]/.test(s) ? `'${s}` : s).replace(/"/g, '""')}"` : s;
+      };
+      body = [cols.join(","), ...entries.map((e) => cols.map((c) => cell(e[c])).join(","))].join("\r\n") + "\r\n";
+    }
+    const url = URL.createObjectURL(new Blob([body], { type: fmt === "json" ? "application/json" : "text/csv" }));
+    const a = h("a", { href: url, download: `optiq-audit.${fmt}` });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  };
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    load();
+  });
+  show("Audit log", h("h1", {}, "Admin"), adminNav(), h("h2", {}, "Audit log"), form, table);
+  await load();
+}
+
+// renderValue shows any JSON value as nested lists, so new fields of
+// /readyz and the settings appear without a UI change.
+function renderValue(v) {
+  if (v === null || v === undefined) return "";
+  if (Array.isArray(v)) return h("ul", {}, v.map((x) => h("li", {}, renderValue(x))));
+  if (typeof v === "object") return h("dl", {}, Object.entries(v).flatMap(([k, x]) => [h("dt", {}, k), h("dd", {}, renderValue(x))]));
+  return String(v);
+}
+
+async function viewHealth() {
+  const res = await fetch("/readyz", { headers: { Accept: "application/json" } });
+  const body = await res.json().catch(() => ({}));
+  const checks = body.checks || [];
+  const rest = Object.fromEntries(Object.entries(body).filter(([k]) => k !== "checks" && k !== "status"));
+  show("Health", h("h1", {}, "Admin"), adminNav(), h("h2", {}, "Instance health"),
+    h("p", { id: "ready-status" }, "Status: ", h("span", { class: body.status === "ready" ? "ok" : "bad" }, body.status || `HTTP ${res.status}`)),
+    h("table", { class: "grid", id: "checks" }, h("thead", {}, h("tr", {}, ["Check", "OK", "Error", "Detail"].map((t) => h("th", {}, t)))),
+      h("tbody", {}, checks.map((c) => h("tr", {}, h("td", {}, c.name), h("td", {}, h("span", { class: c.ok ? "ok" : "bad" }, c.ok ? "yes" : "no")), h("td", {}, c.error || ""), h("td", {}, renderValue(c.detail)))))),
+    Object.keys(rest).length ? renderValue(rest) : null);
+}
+
+async function viewSettings() {
+  const st = await api("GET", "settings");
+  show("Settings", h("h1", {}, "Admin"), adminNav(), h("h2", {}, "Settings"),
+    h("p", { class: "muted" }, "Effective instance settings (change them with `optiq settings` as an admin)."), h("div", { id: "settings" }, renderValue(st)));
+}
+
+// ---------- router ----------
+
+const routes = {
+  "/signin": () => viewSignIn(),
+  "/search": viewSearch,
+  "/file": viewFile,
+  "/keys": viewKeys,
+  "/account": viewAccount,
+  "/workspaces": viewWorkspaces,
+  "/admin/users": viewUsers,
+  "/admin/audit": viewAudit,
+  "/admin/health": viewHealth,
+  "/admin/settings": viewSettings,
+};
+
+async function route() {
+  const hash = location.hash.slice(1) || "/search";
+  const [path, query = ""] = hash.split("?");
+  const params = new URLSearchParams(query);
+  if (!state.me && path !== "/signin") {
+    if (!(await loadMe())) {
+      location.hash = "#/signin";
+      return;
+    }
+  }
+  if (state.me && state.me.enrol_required && path !== "/account" && path !== "/signin") {
+    location.hash = "#/account";
+    return;
+  }
+  const view = routes[path] || viewSearch;
+  try {
+    await view(params);
+  } catch (e) {
+    show("Error", h("h1", {}, "Something went wrong"), h("p", { class: "banner", role: "alert" }, e.message, e.requestId ? ` (request ${e.requestId})` : ""));
+  }
+}
+
+function start() {
+  window.addEventListener("hashchange", route);
+  document.getElementById("logout").addEventListener("click", logout);
+  document.getElementById("ws-picker").addEventListener("change", (ev) => {
+    selectWorkspace(ev.target.value);
+    route();
+  });
+  route();
+}
+
+start();
