@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -21,6 +22,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/optiq/optiq/app"
+	"github.com/optiq/optiq/seal"
 )
 
 // Browser tests drive Debian's Chromium (headless) against the real server
@@ -433,4 +435,125 @@ func totpAt(t *testing.T, secret string, at time.Time) string {
 		t.Fatal(err)
 	}
 	return code
+}
+
+// TestBrowserDecryptionMatchesSeal checks web/ui/crypto.js against package
+// seal, in Chromium: the same key derivation and check value, the same
+// blobs opened to the same bytes (stored and compressed DEFLATE, empty,
+// binary, Unicode paths, symbol fields), and every kind of mismatch (wrong
+// key, repo, path or kind; tampered, truncated or unknown-version blobs)
+// refused as a key error.
+func TestBrowserDecryptionMatchesSeal(t *testing.T) {
+	ts := startServer(t)
+	tab := newTab(t)
+	do(t, tab, "load the UI", chromedp.Navigate(ts.url+"/#/signin"))
+	waitFor(t, tab, "the sign-in page", `document.getElementById("signin-title")`)
+
+	k := seal.NewRepoKey()
+	const repoID = "r_0123456789abcdef"
+	rc := seal.NewRepo(repoID, k)
+	big := make([]byte, 300<<10)
+	for i := range big {
+		big[i] = byte("func Handle() { return 42 }\n"[i%28])
+	}
+	bin := make([]byte, 4096)
+	for i := range bin {
+		bin[i] = byte(i * 7 % 251)
+	}
+	type blobCase struct {
+		Path, Kind string
+		Plain      []byte `json:"-"`
+		Blob       []byte // base64 in JSON
+	}
+	var cases []blobCase
+	for _, c := range []struct {
+		path, kind string
+		plain      []byte
+	}{
+		{"main.go", seal.KindContent, []byte{}},
+		{"main.go", seal.KindContent, []byte("package main\n")},
+		{"dir/ünïcode 世界.go", seal.KindContent, []byte("// héllo 世界 🙂\npackage x\n")},
+		{"pkg/big.go", seal.KindContent, big},
+		{"logo.bin", seal.KindContent, bin},
+		{"pkg/a.go", seal.SymbolField(seal.KindSignature, "Handle", 12), []byte("func Handle(ctx context.Context) error")},
+		{"pkg/a.go", seal.SymbolField(seal.KindDoc, "Handle", 12), []byte(strings.Repeat("Handle handles. ", 40))},
+	} {
+		cases = append(cases, blobCase{Path: c.path, Kind: c.kind, Plain: c.plain, Blob: rc.Seal(c.path, c.kind, c.plain)})
+	}
+	input, _ := json.Marshal(map[string]any{"exported": k.Export(repoID), "repo": repoID, "cases": cases})
+
+	var out struct {
+		RepoID string   `json:"repoId"`
+		Check  string   `json:"check"`
+		Plain  []string `json:"plain"`
+		Errors []string `json:"errors"`
+	}
+	raw := eval[string](t, tab, `(async (input) => {
+		const m = await import("/ui/crypto.js");
+		const b64 = (u8) => { let s = ""; for (const x of u8) s += String.fromCharCode(x); return btoa(s); };
+		const {repoId, raw} = m.parseExported(input.exported);
+		const keys = await m.deriveRepoKeys(raw);
+		const plain = [];
+		for (const c of input.cases) plain.push(b64(await m.open(keys.content, input.repo, c.Path, c.Kind, c.Blob)));
+		const c0 = input.cases[1], blob = m.base64Decode(c0.Blob);
+		const flip = (i) => { const b = blob.slice(); b[i] ^= 1; return b; };
+		const wrong = await m.deriveRepoKeys(new Uint8Array(32));
+		const attempts = [
+			() => m.open(wrong.content, input.repo, c0.Path, c0.Kind, blob),
+			() => m.open(keys.content, "r_other", c0.Path, c0.Kind, blob),
+			() => m.open(keys.content, input.repo, "other.go", c0.Kind, blob),
+			() => m.open(keys.content, input.repo, c0.Path, "sig/1/x", blob),
+			() => m.open(keys.content, input.repo, c0.Path, c0.Kind, flip(20)),
+			() => m.open(keys.content, input.repo, c0.Path, c0.Kind, flip(5)),
+			() => m.open(keys.content, input.repo, c0.Path, c0.Kind, flip(blob.length - 1)),
+			() => m.open(keys.content, input.repo, c0.Path, c0.Kind, blob.slice(0, 20)),
+			() => m.open(keys.content, input.repo, c0.Path, c0.Kind, Uint8Array.of(2, ...blob.slice(1))),
+		];
+		const errors = [];
+		for (const a of attempts) {
+			try { await a(); errors.push("opened"); } catch (e) { errors.push((e instanceof m.KeyError ? "KeyError: " : "other: ") + e.message); }
+		}
+		return JSON.stringify({repoId, check: b64(keys.check), plain, errors});
+	})(`+string(input)+`)`)
+	if err := json.Unmarshal([]byte(raw), &out); err != nil {
+		t.Fatal(err)
+	}
+	if out.RepoID != repoID {
+		t.Errorf("parsed repo id %q", out.RepoID)
+	}
+	if want := base64.StdEncoding.EncodeToString(seal.KeyCheck(k)); out.Check != want {
+		t.Errorf("key check: browser %s, seal %s", out.Check, want)
+	}
+	if len(out.Plain) != len(cases) {
+		t.Fatalf("%d plaintexts for %d blobs", len(out.Plain), len(cases))
+	}
+	for i, c := range cases {
+		got, _ := base64.StdEncoding.DecodeString(out.Plain[i])
+		if !bytes.Equal(got, c.Plain) {
+			t.Errorf("%s %s: the browser opened %d bytes, seal sealed %d", c.Path, c.Kind, len(got), len(c.Plain))
+		}
+		// And seal opens its own blob to the same bytes.
+		if back, err := rc.Open(c.Path, c.Kind, c.Blob); err != nil || !bytes.Equal(back, c.Plain) {
+			t.Errorf("seal.Open %s %s: %v", c.Path, c.Kind, err)
+		}
+	}
+	if len(out.Errors) != 9 {
+		t.Fatalf("mismatch results: %q", out.Errors)
+	}
+	for i, e := range out.Errors {
+		if !strings.HasPrefix(e, "KeyError: ") || !strings.Contains(e, "wrong key or tampered data") {
+			t.Errorf("mismatch %d: %s", i, e)
+		}
+	}
+
+	// Exported keys that are not keys are refused with what to do.
+	for _, bad := range []string{"", "optiq-key-v1:r_x", "optiq-key-v2:r_x:AAAA", "optiq-key-v1:r_x:!!!!", "optiq-key-v1:r_x:" + base64.RawURLEncoding.EncodeToString(make([]byte, 16))} {
+		msg := eval[string](t, tab, `import("/ui/crypto.js").then(m => { try { m.parseExported(`+jsString(bad)+`); return "parsed"; } catch (e) { return (e instanceof m.KeyError ? "KeyError: " : "other: ") + e.message; } })`)
+		if !strings.HasPrefix(msg, "KeyError: ") || !strings.Contains(msg, "optiq key export") {
+			t.Errorf("parseExported(%q): %s", bad, msg)
+		}
+		if _, _, err := seal.ImportKey(bad); err == nil {
+			t.Errorf("seal.ImportKey accepts %q", bad)
+		}
+	}
 }

@@ -30,7 +30,7 @@ export function parseExported(text) {
     throw new KeyError("the exported key is corrupt: copy the whole line printed by `optiq key export`");
   }
   if (raw.length !== 32) {
-    throw new KeyError(`the exported key is corrupt: a repo key is 32 bytes, this one is ${raw.length}`);
+    throw new KeyError(`the exported key is corrupt (a repo key is 32 bytes, this one is ${raw.length}): copy the whole line printed by \`optiq key export\``);
   }
   return { repoId: parts[1], raw };
 }
