@@ -557,3 +557,114 @@ func TestBrowserDecryptionMatchesSeal(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowserAccountWorkspaceAndAudit drives the account, workspace and
+// admin pages: TOTP enrolment with its QR code and backup codes shown once,
+// an API key whose secret is shown once and works, a workspace with a
+// member whose role changes, errors shown next to the field, and the audit
+// entries of all that in the audit viewer.
+func TestBrowserAccountWorkspaceAndAudit(t *testing.T) {
+	ts := startServer(t)
+	tab := newTab(t)
+	art := artifactDir(t)
+	newUser(t, ts, "ada@example.com", "admin")
+	newUser(t, ts, "bob@example.com", "member")
+	signInBrowser(t, tab, ts, "ada@example.com", "a long enough passphrase for ada@example.com", nil)
+
+	// TOTP enrolment: QR code, secret, code, backup codes once.
+	do(t, tab, "open the account page", chromedp.Navigate(ts.url+"/#/account"))
+	waitFor(t, tab, "the MFA section", `document.getElementById("totp-start")`)
+	do(t, tab, "start TOTP enrolment", chromedp.Click(chromedp.CSS("#totp-start")))
+	waitFor(t, tab, "the QR code", `document.getElementById("totp-qr") && document.getElementById("totp-qr").complete && document.getElementById("totp-qr").naturalWidth > 0`)
+	secret := eval[string](t, tab, `document.getElementById("totp-secret").textContent`)
+	fill(t, tab, "#totp-code", "000000")
+	do(t, tab, "confirm a wrong code", chromedp.Click(chromedp.CSS(`#mfa-out button[type=submit]`)))
+	waitFor(t, tab, "the code error next to the field", `document.getElementById("totp-code-err").textContent !== ""`)
+	fill(t, tab, "#totp-code", totpAt(t, secret, time.Now()))
+	do(t, tab, "confirm the code", chromedp.Click(chromedp.CSS(`#mfa-out button[type=submit]`)))
+	waitFor(t, tab, "ten backup codes", `document.querySelectorAll("#backup-codes li").length === 10`)
+	screenshot(t, tab, art, "account-mfa")
+
+	// API key: a validation error next to the name, then a key whose
+	// secret is shown once and works.
+	do(t, tab, "reload the account page", chromedp.Navigate(ts.url+"/#/search"), chromedp.Navigate(ts.url+"/#/account"))
+	waitFor(t, tab, "the API key form", `document.getElementById("apikey-form") && document.getElementById("backup-new")`)
+	if n := eval[int](t, tab, `document.querySelectorAll("#backup-codes li").length`); n != 0 {
+		t.Fatalf("backup codes shown again after a reload: %d", n)
+	}
+	do(t, tab, "create a key without a name", chromedp.Click(chromedp.CSS(`#apikey-form button[type=submit]`)))
+	waitFor(t, tab, "the name error", `document.getElementById("key-name-err").textContent.includes("name")`)
+	fill(t, tab, "#key-name", "ci")
+	do(t, tab, "create a key", chromedp.Click(chromedp.CSS(`#apikey-form button[type=submit]`)))
+	waitFor(t, tab, "the new key's secret", `document.getElementById("new-key")`)
+	key := eval[string](t, tab, `document.getElementById("new-key").textContent`)
+	if !strings.HasPrefix(key, "optiq_") {
+		t.Fatalf("API key secret %q", key)
+	}
+	if status, _, body, _ := newHTTPCaller(t, ts, key, false).do("GET", "/api/v1/workspaces", "", nil, nil); status != 200 {
+		t.Fatalf("the new key does not work: %d %s", status, body)
+	}
+	waitFor(t, tab, "the key listed", `[...document.querySelectorAll("#apikeys td")].some(td => td.textContent === "ci")`)
+	screenshot(t, tab, art, "account-apikey")
+	do(t, tab, "reload the account page", chromedp.Navigate(ts.url+"/#/search"), chromedp.Navigate(ts.url+"/#/account"))
+	waitFor(t, tab, "the key list", `document.getElementById("apikeys")`)
+	if strings.Contains(pageText(tab), key) {
+		t.Fatal("the API key secret is shown again after a reload")
+	}
+
+	// Workspace: create, a field error, add a member, change the role.
+	do(t, tab, "open workspaces", chromedp.Navigate(ts.url+"/#/workspaces"))
+	fill(t, tab, "#ws-name", "personal")
+	do(t, tab, "create a workspace with a reserved name", chromedp.Click(chromedp.CSS(`#ws-form button[type=submit]`)))
+	waitFor(t, tab, "the name error", `document.getElementById("ws-name-err").textContent.includes("personal")`)
+	fill(t, tab, "#ws-name", "team")
+	do(t, tab, "create a workspace", chromedp.Click(chromedp.CSS(`#ws-form button[type=submit]`)))
+	waitFor(t, tab, "the member form", `document.getElementById("member-form") && document.querySelector("#ws-detail h2").textContent.startsWith("team")`)
+	fill(t, tab, "#member-email", "nobody@example.com")
+	do(t, tab, "add an unknown user", chromedp.Click(chromedp.CSS(`#member-form button[type=submit]`)))
+	waitFor(t, tab, "the email error", `document.getElementById("member-email-err").textContent !== "" || document.querySelector("#member-form .form-err").textContent !== ""`)
+	fill(t, tab, "#member-email", "bob@example.com")
+	do(t, tab, "add bob", chromedp.Click(chromedp.CSS(`#member-form button[type=submit]`)))
+	waitFor(t, tab, "bob listed", `[...document.querySelectorAll("#members td")].some(td => td.textContent === "bob@example.com")`)
+	do(t, tab, "make bob a viewer", chromedp.Evaluate[chromedp.Void](`(() => {
+		const row = [...document.querySelectorAll("#members tr")].find(tr => tr.textContent.includes("bob@example.com"));
+		const sel = row.querySelector("select");
+		sel.value = "viewer";
+		sel.dispatchEvent(new Event("change"));
+	})()`))
+	waitFor(t, tab, "the role saved", `[...document.querySelectorAll("#members select")].some(s => s.dataset.saved === "viewer")`)
+	screenshot(t, tab, art, "workspace")
+	ws := eval[string](t, tab, `new URLSearchParams(location.hash.split("?")[1]).get("id")`)
+	members := eval[string](t, tab, `fetch("/api/v1/workspaces/`+ws+`/members").then(r => r.text())`)
+	if !regexp.MustCompile(`"email":"bob@example.com","role":"viewer"`).MatchString(members) {
+		t.Fatalf("bob's role on the server: %s", members)
+	}
+
+	// The audit viewer shows all of it, and filters by action.
+	do(t, tab, "open the audit log", chromedp.Navigate(ts.url+"/#/admin/audit"))
+	waitFor(t, tab, "audit entries", `document.querySelectorAll("#audit tbody tr").length > 0`)
+	actions := strings.Join(eval[[]string](t, tab, `[...document.querySelectorAll("#audit tbody tr td:nth-child(4)")].map(td => td.textContent)`), " ")
+	for _, want := range []string{app.AuditMFAEnrol, app.AuditAPIKeyCreate, app.AuditWorkspaceCreate, app.AuditMemberAdd, app.AuditMemberRole} {
+		if !strings.Contains(actions, want) {
+			t.Errorf("audit viewer lacks %s: %s", want, actions)
+		}
+	}
+	screenshot(t, tab, art, "admin-audit")
+	fill(t, tab, "#audit-action", app.AuditMemberRole)
+	do(t, tab, "filter", chromedp.Click(chromedp.CSS(`#audit-form button[type=submit]`)))
+	waitFor(t, tab, "only role changes", `(() => { const a = [...document.querySelectorAll("#audit tbody tr td:nth-child(4)")].map(td => td.textContent); return a.length > 0 && a.every(x => x === "member.role"); })()`)
+	if detail := eval[string](t, tab, `document.querySelector("#audit tbody tr td:nth-child(8)").textContent`); !strings.Contains(detail, "viewer") {
+		t.Errorf("role change entry detail: %q", detail)
+	}
+
+	// The other admin pages render.
+	do(t, tab, "open users", chromedp.Navigate(ts.url+"/#/admin/users"))
+	waitFor(t, tab, "the user list", `[...document.querySelectorAll("#users td")].some(td => td.textContent === "bob@example.com")`)
+	screenshot(t, tab, art, "admin-users")
+	do(t, tab, "open health", chromedp.Navigate(ts.url+"/#/admin/health"))
+	waitFor(t, tab, "the readiness checks", `document.querySelectorAll("#checks tbody tr").length > 0`)
+	screenshot(t, tab, art, "admin-health")
+	do(t, tab, "open settings", chromedp.Navigate(ts.url+"/#/admin/settings"))
+	waitFor(t, tab, "the settings", `document.querySelector("#settings dl")`)
+	screenshot(t, tab, art, "admin-settings")
+}

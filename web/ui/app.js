@@ -31,7 +31,7 @@ const main = () => document.getElementById("main");
 
 function show(title, ...content) {
   const m = main();
-  m.replaceChildren(...content);
+  m.replaceChildren(...content.filter((c) => c !== null && c !== undefined && c !== false));
   document.title = title ? `${title} · Optiq` : "Optiq";
   for (const a of document.querySelectorAll("#nav a")) {
     const here = location.hash.startsWith(a.getAttribute("href"));
@@ -709,7 +709,7 @@ const WS_ROLES = ["owner", "admin", "user", "viewer"];
 
 async function viewWorkspaces(params) {
   const id = params.get("id") || state.ws;
-  const name = h("input", { name: "name", id: "ws-name", required: true });
+  const name = h("input", { name: "name", id: "ws-name", required: true, "data-aliases": "names" });
   const form = h("form", { novalidate: true, id: "ws-form" }, h("h2", {}, "New workspace"), field("Name", name), h("p", { class: "err form-err", role: "alert" }),
     h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Create")));
   form.addEventListener("submit", async (ev) => {
