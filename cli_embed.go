@@ -10,8 +10,8 @@ import (
 
 	"github.com/optiq/optiq/app"
 	"github.com/optiq/optiq/seal"
-	"github.com/optiq/optiq/store"
 	"github.com/optiq/optiq/search/embed"
+	"github.com/optiq/optiq/store"
 	"github.com/optiq/optiq/web"
 )
 
