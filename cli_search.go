@@ -113,6 +113,11 @@ signatures and docs are decrypted here too.`,
 		if err != nil {
 			return err
 		}
+		switch mode {
+		case app.ModeAuto, app.ModeSymbol, app.ModePath, app.ModeSemantic, app.ModeHybrid:
+		default:
+			return usageError{fmt.Errorf("unknown --mode %q: use symbol, path, semantic or hybrid (or leave it out)", mode)}
+		}
 		opts := web.SearchOptions{Repo: repo, Limit: limit, Mode: mode}
 		q, err := app.ParseQuery(args[0])
 		if err != nil {

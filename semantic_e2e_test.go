@@ -161,6 +161,9 @@ func TestSemanticEndToEnd(t *testing.T) {
 	if r := rankOf(searchCLI(t, ada, "--mode", "semantic", "reports whether the string begins with prefix", "--limit", "10"), "HasPrefix"); r == 0 {
 		t.Errorf("semantic search after --retrain: HasPrefix not in the top 10")
 	}
+	if r := ada.run("", "search", "--mode", "vibes", "x"); r.code != exitUsage || !strings.Contains(r.stderr, "semantic") {
+		t.Errorf("unknown mode: exit %d %s", r.code, r.stderr)
+	}
 	if r := ada.run("", "index", src, "--repo", "std", "--retrain", "--no-embeddings"); r.code != exitUsage {
 		t.Errorf("contradictory flags: exit %d", r.code)
 	}
