@@ -59,7 +59,7 @@ func chromiumPath() (string, error) {
 
 // newTab returns a tab in a fresh browser context, skipping the test when
 // no browser can be had.
-func newTab(t *testing.T) context.Context {
+func newTab(t testing.TB) context.Context {
 	t.Helper()
 	shared.once.Do(func() {
 		path, err := chromiumPath()
@@ -99,7 +99,7 @@ func newTab(t *testing.T) context.Context {
 }
 
 // do runs steps with a deadline, failing the test with what was going on.
-func do(t *testing.T, tab context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
+func do(t testing.TB, tab context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(tab, 30*time.Second)
 	defer cancel()
@@ -108,7 +108,7 @@ func do(t *testing.T, tab context.Context, what string, steps ...chromedp.Action
 	}
 }
 
-func eval[T any](t *testing.T, tab context.Context, expr string) T {
+func eval[T any](t testing.TB, tab context.Context, expr string) T {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(tab, 30*time.Second)
 	defer cancel()
@@ -131,7 +131,7 @@ func pageText(tab context.Context) string {
 }
 
 // waitFor polls a JavaScript condition until it is true.
-func waitFor(t *testing.T, tab context.Context, what, cond string) {
+func waitFor(t testing.TB, tab context.Context, what, cond string) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
@@ -150,7 +150,7 @@ func waitFor(t *testing.T, tab context.Context, what, cond string) {
 
 // artifactDir is where screenshots go: $OPTIQ_ARTIFACTS/<test> or a
 // temporary directory.
-func artifactDir(t *testing.T) string {
+func artifactDir(t testing.TB) string {
 	t.Helper()
 	if root := os.Getenv("OPTIQ_ARTIFACTS"); root != "" {
 		dir := filepath.Join(root, regexp.MustCompile(`[^A-Za-z0-9_-]+`).ReplaceAllString(t.Name(), "_"))
@@ -162,7 +162,7 @@ func artifactDir(t *testing.T) string {
 	return t.TempDir()
 }
 
-func screenshot(t *testing.T, tab context.Context, dir, name string) {
+func screenshot(t testing.TB, tab context.Context, dir, name string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(tab, 30*time.Second)
 	defer cancel()
@@ -184,7 +184,7 @@ func jsString(s string) string {
 
 // fill replaces the value of an input the way a user would (focus, select
 // all, type).
-func fill(t *testing.T, tab context.Context, sel, value string) {
+func fill(t testing.TB, tab context.Context, sel, value string) {
 	t.Helper()
 	do(t, tab, "fill "+sel,
 		chromedp.WaitVisible(chromedp.CSS(sel)),
@@ -195,7 +195,7 @@ func fill(t *testing.T, tab context.Context, sel, value string) {
 
 // signInBrowser signs in on the UI's page with a password and, when totp
 // is set, the code it gives.
-func signInBrowser(t *testing.T, tab context.Context, ts *testServer, email, password string, code func() string) {
+func signInBrowser(t testing.TB, tab context.Context, ts *testServer, email, password string, code func() string) {
 	t.Helper()
 	do(t, tab, "open the sign-in page", chromedp.Navigate(ts.url+"/#/signin"))
 	fill(t, tab, `main input[name=email]`, email)
@@ -213,20 +213,24 @@ func signInBrowser(t *testing.T, tab context.Context, ts *testServer, email, pas
 type networkLog struct {
 	mu       sync.Mutex
 	urls     map[network.RequestID]string
+	types    map[network.RequestID]network.ResourceType
+	sizes    map[network.RequestID]float64 // bytes on the wire, headers included
 	finished []network.RequestID
 }
 
-func recordNetwork(t *testing.T, tab context.Context) *networkLog {
+func recordNetwork(t testing.TB, tab context.Context) *networkLog {
 	t.Helper()
-	l := &networkLog{urls: map[network.RequestID]string{}}
+	l := &networkLog{urls: map[network.RequestID]string{}, types: map[network.RequestID]network.ResourceType{}, sizes: map[network.RequestID]float64{}}
 	if err := chromedp.Listen(tab, func(ev any) {
 		l.mu.Lock()
 		defer l.mu.Unlock()
 		switch e := ev.(type) {
 		case *network.EventResponseReceived:
 			l.urls[e.RequestID] = e.Response.URL
+			l.types[e.RequestID] = e.Type
 		case *network.EventLoadingFinished:
 			l.finished = append(l.finished, e.RequestID)
+			l.sizes[e.RequestID] = e.EncodedDataLength
 		}
 	}); err != nil {
 		t.Fatal(err)
@@ -238,13 +242,37 @@ func recordNetwork(t *testing.T, tab context.Context) *networkLog {
 	return l
 }
 
+// reset forgets what was recorded so far.
+func (l *networkLog) reset() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	clear(l.urls)
+	clear(l.types)
+	clear(l.sizes)
+	l.finished = nil
+}
+
+// transferred sums the bytes on the wire by resource type (Document,
+// Script, Stylesheet, Fetch, ...), and lists the URLs.
+func (l *networkLog) transferred() (map[string]float64, []string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	by := map[string]float64{}
+	var urls []string
+	for _, id := range l.finished {
+		by[string(l.types[id])] += l.sizes[id]
+		urls = append(urls, fmt.Sprintf("%s %s %.0f", l.types[id], l.urls[id], l.sizes[id]))
+	}
+	return by, urls
+}
+
 type capturedResponse struct {
 	url  string
 	body []byte
 }
 
 // bodies fetches the body of every finished response.
-func (l *networkLog) bodies(t *testing.T, tab context.Context) []capturedResponse {
+func (l *networkLog) bodies(t testing.TB, tab context.Context) []capturedResponse {
 	t.Helper()
 	l.mu.Lock()
 	ids := append([]network.RequestID(nil), l.finished...)
@@ -418,7 +446,7 @@ func TestBrowserSearchAndFileView(t *testing.T) {
 }
 
 // enrolTOTP turns on TOTP for c's account and returns the secret.
-func enrolTOTP(t *testing.T, c cli) string {
+func enrolTOTP(t testing.TB, c cli) string {
 	t.Helper()
 	var e app.TOTPEnrolment
 	if err := json.Unmarshal([]byte(c.ok("", "mfa", "enrol", "--json", "--qr", filepath.Join(t.TempDir(), "qr.png"))), &e); err != nil {
@@ -428,7 +456,7 @@ func enrolTOTP(t *testing.T, c cli) string {
 	return e.Secret
 }
 
-func totpAt(t *testing.T, secret string, at time.Time) string {
+func totpAt(t testing.TB, secret string, at time.Time) string {
 	t.Helper()
 	code, err := totp.GenerateCode(secret, at)
 	if err != nil {

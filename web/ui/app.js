@@ -362,6 +362,7 @@ async function runSearch(text, repo, lang, kind, status, list, form) {
     const u = new URLSearchParams({ q: query, limit: "50" });
     if (repo) u.set("repo", repo);
     const res = await api("GET", wsPath(`search?${u}`));
+    const fetched = performance.now();
     if (seq !== searchSeq) return;
     const results = res.results || [];
     await repos();
@@ -376,6 +377,7 @@ async function runSearch(text, repo, lang, kind, status, list, form) {
     banner.hidden = problems.size === 0;
     const ms = Math.round(performance.now() - started);
     status.textContent = results.length ? `${results.length} result${results.length === 1 ? "" : "s"} in ${ms} ms` : "No results.";
+    status.dataset.apiMs = String(Math.round(fetched - started));
     status.dataset.ms = String(ms);
     performance.mark("optiq:results");
   } catch (e) {
@@ -394,8 +396,14 @@ function fileHref(r, line) {
 
 // keyFor returns a repo's content key or throws a KeyError that says what
 // to do.
+// Keys read from IndexedDB are kept for the life of the page (opening the
+// database for every result costs more than decrypting it).
+const keyCache = new Map();
+
 async function keyFor(repoId) {
-  const key = await seal.loadKey(repoId);
+  if (!keyCache.has(repoId)) keyCache.set(repoId, seal.loadKey(repoId));
+  const key = await keyCache.get(repoId);
+  if (!key) keyCache.delete(repoId);
   if (!key) {
     const name = (state.repos.get(repoId) || {}).name || repoId;
     throw new seal.KeyError(`No key for repo ${name} in this browser: run \`optiq key export ${name}\` and paste the output on the Keys page.`);
@@ -542,7 +550,7 @@ async function viewKeys() {
     const have = new Set((await seal.listKeys()).map((k) => k.repoId));
     table.replaceChildren(h("thead", {}, h("tr", {}, h("th", {}, "Repo"), h("th", {}, "Key in this browser"), h("th", {}, ""))),
       h("tbody", {}, rs.map((r) => h("tr", {}, h("td", {}, r.name), h("td", {}, have.has(r.id) ? h("span", { class: "ok" }, "yes") : h("span", { class: "bad" }, "missing")),
-        h("td", {}, have.has(r.id) ? h("button", { type: "button", onclick: async () => { await seal.deleteKey(r.id); render(); } }, "Forget") : null)))));
+        h("td", {}, have.has(r.id) ? h("button", { type: "button", onclick: async () => { await seal.deleteKey(r.id); keyCache.delete(r.id); render(); } }, "Forget") : null)))));
   };
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
@@ -550,6 +558,7 @@ async function viewKeys() {
     note.textContent = "";
     try {
       const repo = await seal.importExported(text.value, await repos(true));
+      keyCache.delete(repo.id);
       text.value = "";
       note.textContent = `Imported the key of ${repo.name}.`;
       render();
