@@ -197,3 +197,22 @@ func TestBadInputIsRefusedAndStoresNothing(t *testing.T) {
 	}
 	_ = fmt.Sprint()
 }
+
+func TestHoldsSecret(t *testing.T) {
+	for _, c := range []struct {
+		hay, secret string
+		want        bool
+	}{
+		{`{"code":"890047"}`, "890047", true},
+		{"code 890047", "890047", true},
+		{`"t":"2026-11-23T09:14:01.1890047Z"`, "890047", false},
+		{"0.000890047s", "890047", false},
+		{"x 890047 y 1890047", "890047", true},
+		{"token optiq_ab_cd", "optiq_ab_cd", true},
+		{"nothing", "optiq_ab_cd", false},
+	} {
+		if got := holdsSecret([]byte(c.hay), c.secret); got != c.want {
+			t.Errorf("holdsSecret(%q, %q) = %v", c.hay, c.secret, got)
+		}
+	}
+}
