@@ -696,3 +696,80 @@ func TestBrowserAccountWorkspaceAndAudit(t *testing.T) {
 	waitFor(t, tab, "the settings", `document.querySelector("#settings dl")`)
 	screenshot(t, tab, art, "admin-settings")
 }
+
+// TestBrowserAdminUsers drives the admin user pages: create (with a field
+// error first), disable behind a confirmation (the account can no longer
+// sign in), enable, change the role, delete behind a confirmation, and
+// the audit entries of each.
+func TestBrowserAdminUsers(t *testing.T) {
+	ts := startServer(t)
+	tab := newTab(t)
+	art := artifactDir(t)
+	newUser(t, ts, "ada@example.com", "admin")
+	signInBrowser(t, tab, ts, "ada@example.com", "a long enough passphrase for ada@example.com", nil)
+	do(t, tab, "open users", chromedp.Navigate(ts.url+"/#/admin/users"))
+	waitFor(t, tab, "the user form", `document.getElementById("user-form")`)
+
+	fill(t, tab, "#user-email", "carol at example.com")
+	fill(t, tab, "#user-password", "short")
+	do(t, tab, "create with a bad address", chromedp.Click(chromedp.CSS(`#user-form button[type=submit]`)))
+	waitFor(t, tab, "the e-mail error", `document.getElementById("user-email-err").textContent.includes("e-mail")`)
+	fill(t, tab, "#user-email", "carol@example.com")
+	do(t, tab, "create with a short password", chromedp.Click(chromedp.CSS(`#user-form button[type=submit]`)))
+	waitFor(t, tab, "the password error", `document.getElementById("user-password-err").textContent.includes("password")`)
+	carolPW := "carol's long enough passphrase"
+	fill(t, tab, "#user-email", "carol@example.com")
+	fill(t, tab, "#user-password", carolPW)
+	do(t, tab, "create carol", chromedp.Click(chromedp.CSS(`#user-form button[type=submit]`)))
+	row := `document.querySelector('#users tr[data-email="carol@example.com"]')`
+	waitFor(t, tab, "carol listed", row)
+	login := func() int {
+		status, _, _, _ := newHTTPCaller(t, ts, "", false).do("POST", "/api/v1/auth/login", "application/json", []byte(`{"email":"carol@example.com","password":"`+carolPW+`"}`), nil)
+		return status
+	}
+	if st := login(); st != 200 {
+		t.Fatalf("carol cannot sign in after creation: %d", st)
+	}
+
+	// Disable: the confirmation first (cancel does nothing), then for real.
+	do(t, tab, "disable carol", chromedp.Click(chromedp.CSS(`#users tr[data-email="carol@example.com"] button[data-email]`)))
+	waitFor(t, tab, "the confirmation", `document.getElementById("confirm").open`)
+	screenshot(t, tab, art, "admin-confirm")
+	do(t, tab, "cancel", chromedp.Click(chromedp.CSS("#confirm-no")))
+	waitFor(t, tab, "the dialog closed", `!document.getElementById("confirm").open`)
+	if st := login(); st != 200 {
+		t.Fatalf("cancelled disable took effect: %d", st)
+	}
+	do(t, tab, "disable carol", chromedp.Click(chromedp.CSS(`#users tr[data-email="carol@example.com"] button[data-email]`)))
+	waitFor(t, tab, "the confirmation", `document.getElementById("confirm").open`)
+	do(t, tab, "confirm", chromedp.Click(chromedp.CSS("#confirm-yes")))
+	waitFor(t, tab, "carol disabled", row+` && `+row+`.querySelector(".status").textContent === "disabled"`)
+	if st := login(); st != 401 {
+		t.Fatalf("a disabled account signs in: %d", st)
+	}
+	do(t, tab, "enable carol", chromedp.Click(chromedp.CSS(`#users tr[data-email="carol@example.com"] button[data-email]`)))
+	waitFor(t, tab, "carol enabled", row+` && `+row+`.querySelector(".status").textContent === "active"`)
+	if st := login(); st != 200 {
+		t.Fatalf("an enabled account cannot sign in: %d", st)
+	}
+	do(t, tab, "make carol admin", chromedp.Evaluate[chromedp.Void](`(() => { const s = `+row+`.querySelector("select"); s.value = "admin"; s.dispatchEvent(new Event("change")); })()`))
+	waitFor(t, tab, "the role saved", row+`.querySelector("select").dataset.saved === "admin"`)
+	screenshot(t, tab, art, "admin-users")
+
+	do(t, tab, "delete carol", chromedp.Click(chromedp.CSS(`#users tr[data-email="carol@example.com"] button[aria-label^=Delete]`)))
+	waitFor(t, tab, "the confirmation", `document.getElementById("confirm").open`)
+	do(t, tab, "confirm", chromedp.Click(chromedp.CSS("#confirm-yes")))
+	waitFor(t, tab, "carol gone", `document.getElementById("user-form") && !`+row)
+	if st := login(); st != 401 {
+		t.Fatalf("a deleted account signs in: %d", st)
+	}
+
+	do(t, tab, "open the audit log", chromedp.Navigate(ts.url+"/#/admin/audit"))
+	waitFor(t, tab, "audit entries", `document.querySelectorAll("#audit tbody tr").length > 0`)
+	actions := strings.Join(eval[[]string](t, tab, `[...document.querySelectorAll("#audit tbody tr td:nth-child(4)")].map(td => td.textContent)`), " ")
+	for _, want := range []string{app.AuditUserCreate, app.AuditUserDisable, app.AuditUserEnable, app.AuditUserRole, app.AuditUserDelete} {
+		if !strings.Contains(actions, want) {
+			t.Errorf("audit viewer lacks %s: %s", want, actions)
+		}
+	}
+}

@@ -79,6 +79,8 @@ const (
 	EpOAuthToken     = "oauth.token"
 	EpUIAsset        = "ui.asset"
 	EpUIConfig       = "ui.config"
+	EpUserCreate     = "users.create"
+	EpUserDisable    = "users.disable"
 )
 
 // Endpoints is the permission matrix: every endpoint and what it needs.
@@ -124,6 +126,8 @@ var Endpoints = map[string]Access{
 	EpUserList:       {Scope: ScopeAdmin, Admin: true},
 	EpUserRole:       {Admin: true, Interactive: true, Reauth: true},
 	EpUserDelete:     {Admin: true, Interactive: true, Reauth: true},
+	EpUserCreate:     {Admin: true, Interactive: true, Reauth: true},
+	EpUserDisable:    {Admin: true, Interactive: true, Reauth: true},
 	EpSettingsGet:    {Scope: ScopeAdmin, Admin: true},
 	EpSettingsPut:    {Admin: true, Interactive: true, Reauth: true},
 	EpAuditList:      {Scope: ScopeAuditRead, Admin: true},

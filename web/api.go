@@ -106,6 +106,8 @@ func (s *Server) table() []route {
 		{method: "GET", path: "/", endpoint: app.EpUIAsset, h: s.uiIndex},
 		{method: "GET", path: "/ui/*", endpoint: app.EpUIAsset, h: s.uiAsset},
 		{method: "GET", path: "/api/v1/ui/config", endpoint: app.EpUIConfig, h: s.uiConfig},
+		{method: "POST", path: "/api/v1/users", endpoint: app.EpUserCreate, h: s.createUser},
+		{method: "PUT", path: "/api/v1/users/:id/disabled", endpoint: app.EpUserDisable, h: s.setUserDisabled},
 	}
 	for i := range rs {
 		rs[i].access = app.EndpointAccess(rs[i].endpoint)

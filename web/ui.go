@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -111,4 +112,57 @@ func (s *Server) uiConfig(c *fiber.Ctx, _ *call) error {
 		}
 	}
 	return c.JSON(out)
+}
+
+// CreateUserRequest creates an account from the admin pages.
+type CreateUserRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+	Role     string `json:"role,omitempty"` // member (default) or admin
+}
+
+func (s *Server) createUser(c *fiber.Ctx, r *call) error {
+	var req CreateUserRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	if req.Role == "" {
+		req.Role = app.RoleMember
+	}
+	u, _, err := s.cfg.Accounts.CreateUser(c.UserContext(), req.Email, req.Password, req.Role)
+	if err != nil {
+		return err
+	}
+	if err := s.cfg.Accounts.Audit(c.UserContext(), app.AuditEntry{Action: app.AuditUserCreate, Target: u.ID, Detail: map[string]string{"role": u.Role}}); err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(u)
+}
+
+// userDisabler is implemented by stores that can disable accounts.
+type userDisabler interface {
+	SetUserDisabled(ctx context.Context, userID string, disabled bool) error
+}
+
+func (s *Server) setUserDisabled(c *fiber.Ctx, r *call) error {
+	var req struct {
+		Disabled *bool `json:"disabled"`
+	}
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	if req.Disabled == nil {
+		return app.Errorf(app.EINVALID, `send {"disabled": true} or {"disabled": false}`)
+	}
+	if *req.Disabled && c.Params("id") == r.p.UserID {
+		return app.Errorf(app.EINVALID, "you cannot disable your own account: ask another admin")
+	}
+	d, ok := s.cfg.Accounts.(userDisabler)
+	if !ok {
+		return app.Errorf(app.ENOTFOUND, "this server cannot disable accounts")
+	}
+	if err := d.SetUserDisabled(c.UserContext(), c.Params("id"), *req.Disabled); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
 }

@@ -63,7 +63,7 @@ function showError(form, err) {
   const lower = msg.toLowerCase();
   let target = null;
   for (const input of form.querySelectorAll("input[name], select[name], textarea[name]")) {
-    const names = [input.name, ...(input.dataset.aliases || "").split(",").filter(Boolean)];
+    const names = [input.name, ...(input.dataset.aliases || "").split(",").filter(Boolean), ...(input.type === "email" ? ["e-mail"] : [])];
     if (names.some((n) => new RegExp(`\\b${n.replace(/_/g, "[ _]")}\\b`).test(lower))) {
       target = input;
       break;
@@ -155,6 +155,19 @@ function reauthenticate() {
     dlg.addEventListener("cancel", cancel);
     dlg.showModal();
     form.password.focus();
+  });
+}
+
+// confirmAction asks before an action that cannot be undone; it resolves
+// to true only when the user picks the action's button.
+function confirmAction(text, label) {
+  const dlg = document.getElementById("confirm");
+  document.getElementById("confirm-text").textContent = text;
+  document.getElementById("confirm-yes").textContent = label;
+  dlg.returnValue = "";
+  return new Promise((resolve) => {
+    dlg.addEventListener("close", () => resolve(dlg.returnValue === "yes"), { once: true });
+    dlg.showModal();
   });
 }
 
@@ -635,7 +648,7 @@ async function renderMFA(sec) {
         }
       } }, "New backup codes"),
       h("button", { type: "button", class: "danger", onclick: async () => {
-        if (!confirm("Turn off two-factor authentication? Your account will be protected by the password alone.")) return;
+        if (!(await confirmAction("Turn off two-factor authentication? Your account will be protected by the password alone.", "Turn off"))) return;
         try {
           await api("DELETE", "me/mfa");
           renderMFA(sec);
@@ -686,7 +699,7 @@ async function renderAPIKeys(sec) {
     h("td", {}, k.created_at ? new Date(k.created_at).toLocaleString() : ""), h("td", {}, k.expires_at ? new Date(k.expires_at).toLocaleDateString() : "never"),
     h("td", {}, k.last_used_at ? new Date(k.last_used_at).toLocaleString() : "never"),
     h("td", {}, h("button", { type: "button", class: "danger", "aria-label": `Revoke ${k.name}`, onclick: async () => {
-      if (!confirm(`Revoke the API key ${k.name}? Programs using it stop working.`)) return;
+      if (!(await confirmAction(`Revoke the API key ${k.name}? Programs using it stop working.`, "Revoke"))) return;
       await api("DELETE", `apikeys/${encodeURIComponent(k.id)}`);
       renderAPIKeys(sec);
     } }, "Revoke"))));
@@ -700,7 +713,7 @@ function renderSessions(sec) {
   sec.replaceChildren(h("h2", { id: "sess-h" }, "Sessions"),
     h("p", {}, "Sign out of every browser and CLI session of this account (API keys stay valid; revoke them above)."),
     h("button", { type: "button", class: "danger", onclick: async () => {
-      if (!confirm("Sign out everywhere, including this browser?")) return;
+      if (!(await confirmAction("Sign out everywhere, including this browser?", "Sign out everywhere"))) return;
       try {
         await api("POST", "auth/logout-all");
         state.me = null;
@@ -758,7 +771,7 @@ async function viewWorkspaces(params) {
     });
     return h("tr", {}, h("td", {}, m.email), h("td", {}, sel, err),
       h("td", {}, canManage ? h("button", { type: "button", class: "danger", onclick: async () => {
-        if (!confirm(`Remove ${m.email} from ${w.name}?`)) return;
+        if (!(await confirmAction(`Remove ${m.email} from ${w.name}?`, "Remove"))) return;
         try {
           await api("DELETE", wsPath(`members/${encodeURIComponent(m.user_id)}`));
           viewWorkspaces(params);
@@ -815,19 +828,32 @@ function adminNav() {
 async function viewUsers() {
   const { users = [] } = await api("GET", "users");
   const rows = users.map((u) => {
-    const err = h("p", { class: "err", "aria-live": "polite" });
+    const err = h("p", { class: "err", id: `user-${u.id}-err`, "aria-live": "polite" });
     const role = h("select", { name: "role", "aria-label": `Instance role of ${u.email}` }, ["admin", "member"].map((r) => h("option", { value: r, selected: r === u.role }, r)));
     role.addEventListener("change", async () => {
       err.textContent = "";
       try {
         await api("PATCH", `users/${encodeURIComponent(u.id)}`, { role: role.value });
+        role.dataset.saved = role.value;
       } catch (e) {
         err.textContent = e.message;
         role.value = u.role;
       }
     });
-    const del = h("button", { type: "button", class: "danger", "aria-label": `Delete ${u.email}`, disabled: u.id === state.me.user_id, onclick: async () => {
-      if (!confirm(`Delete the account ${u.email}? Its sessions and API keys end, and its personal workspace is deleted. This cannot be undone.`)) return;
+    const self = u.id === state.me.user_id;
+    const toggle = h("button", { type: "button", "data-email": u.email, class: u.disabled ? null : "danger", disabled: self, onclick: async () => {
+      err.textContent = "";
+      if (!u.disabled && !(await confirmAction(`Disable ${u.email}? Their sessions end and their API keys stop working until the account is enabled again.`, "Disable"))) return;
+      try {
+        await api("PUT", `users/${encodeURIComponent(u.id)}/disabled`, { disabled: !u.disabled });
+        viewUsers();
+      } catch (e) {
+        err.textContent = e.message;
+      }
+    } }, u.disabled ? "Enable" : "Disable");
+    const del = h("button", { type: "button", class: "danger", "aria-label": `Delete ${u.email}`, disabled: self, onclick: async () => {
+      err.textContent = "";
+      if (!(await confirmAction(`Delete the account ${u.email}? Its sessions and API keys end, and its personal workspace is deleted. This cannot be undone.`, "Delete account"))) return;
       try {
         await api("DELETE", `users/${encodeURIComponent(u.id)}`);
         viewUsers();
@@ -835,11 +861,27 @@ async function viewUsers() {
         err.textContent = e.message;
       }
     } }, "Delete");
-    return h("tr", {}, h("td", {}, u.email), h("td", {}, role, err), h("td", {}, u.disabled ? "disabled" : "active"), h("td", {}, new Date(u.created_at).toLocaleDateString()), h("td", {}, del));
+    return h("tr", { "data-email": u.email }, h("td", {}, u.email), h("td", {}, role, err), h("td", { class: "status" }, u.disabled ? "disabled" : "active"),
+      h("td", {}, new Date(u.created_at).toLocaleDateString()), h("td", {}, h("div", { class: "actions" }, toggle, del)));
+  });
+  const email = h("input", { name: "email", type: "email", id: "user-email", required: true, autocomplete: "off" });
+  const password = h("input", { name: "password", type: "password", id: "user-password", required: true, autocomplete: "new-password" });
+  const role = h("select", { name: "role", id: "user-role" }, h("option", { value: "member" }, "member"), h("option", { value: "admin" }, "admin"));
+  const form = h("form", { novalidate: true, id: "user-form" }, h("h2", {}, "New user"), field("Email", email), field("Initial password", password, "Give it to the user over a safe channel."),
+    field("Instance role", role), h("p", { class: "err form-err", role: "alert" }), h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Create user")));
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    clearErrors(form);
+    try {
+      await api("POST", "users", { email: email.value.trim(), password: password.value, role: role.value });
+      viewUsers();
+    } catch (e) {
+      showError(form, e);
+    }
   });
   show("Users", h("h1", {}, "Admin"), adminNav(), h("h2", {}, "Users"),
     h("table", { class: "grid", id: "users" }, h("thead", {}, h("tr", {}, ["Email", "Role", "Status", "Created", ""].map((t) => h("th", {}, t)))), h("tbody", {}, rows)),
-    h("p", { class: "muted" }, "New accounts: `optiq admin create-user` on the server, or single sign-on."));
+    form);
 }
 
 async function viewAudit(params) {
