@@ -210,3 +210,9 @@ func (a Ranking) ExplainHybrid(kind string, lexical bool, cos float64) string {
 	return "hybrid: " + lex + " (weight " + f(LexicalWeight) + ") + semantic similarity " + strconv.FormatFloat(cos, 'f', 3, 64) +
 		" (weight " + f(VectorWeight) + "); " + kind + "; " + class + " file"
 }
+
+// ExplainSemantic says why a semantic-mode result ranks where it does.
+func (a Ranking) ExplainSemantic(kind string, cos float64) string {
+	class := [...]string{"source", "test", "vendor/generated"}[a.Class]
+	return "semantic similarity " + strconv.FormatFloat(cos, 'f', 3, 64) + "; " + kind + "; " + class + " file"
+}

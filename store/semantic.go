@@ -122,7 +122,11 @@ func (h *Tenant) semanticSearch(ctx context.Context, q app.Query, texts []app.Te
 		r := kept[i].r
 		r.Repo = repoNames[r.RepoID]
 		r.Score = math.Round(o.score*1e4) / 1e4
-		r.Why = o.c.rank.ExplainHybrid(r.Kind, lexical[o.c.id], sims[o.c.id])
+		if q.Mode == app.ModeSemantic {
+			r.Why = o.c.rank.ExplainSemantic(r.Kind, sims[o.c.id])
+		} else {
+			r.Why = o.c.rank.ExplainHybrid(r.Kind, lexical[o.c.id], sims[o.c.id])
+		}
 		results[i] = r
 	}
 	return results, nil

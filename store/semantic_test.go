@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/optiq/optiq/app"
@@ -110,6 +111,14 @@ func TestSemanticAndHybridSearch(t *testing.T) {
 	vecs := map[string][]float32{repo.ID: floatAxis(2)}
 	if got := semantic(t, tn, app.ModeSemantic, "split text", vecs); !reflect.DeepEqual(got[:2], []string{"SplitWords", "JoinWords"}) {
 		t.Errorf("semantic: %q", got)
+	}
+	q, _ := app.ParseQuery("OpenSocket")
+	for mode, want := range map[string]string{app.ModeSemantic: "semantic similarity 1.000; function; source file", app.ModeHybrid: "hybrid: exact name (weight 0.55) + semantic similarity 0.000"} {
+		q.Mode, q.Limit, q.Vectors = mode, 1, map[string][]float32{repo.ID: floatAxis(map[string]int{app.ModeSemantic: 0, app.ModeHybrid: 2}[mode])}
+		res, err := tn.Search(ctx, q)
+		if err != nil || len(res) != 1 || !strings.HasPrefix(res[0].Why, want) {
+			t.Errorf("%s explanation: %+v %v, want %q…", mode, res, err, want)
+		}
 	}
 	// Hybrid: an exact name match outranks a closer vector, and the same
 	// case outranks another case.
