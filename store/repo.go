@@ -20,15 +20,23 @@ type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
-func (t *tenantDB) indexVersion(ctx context.Context, q querier) (int64, error) {
+// Counters in the meta table: index_version counts commits (the lexical
+// index records the one it reflects), vector_version the commits that
+// changed vectors (the vector index files record theirs).
+const (
+	metaIndexVersion  = "index_version"
+	metaVectorVersion = "vector_version"
+)
+
+func metaValue(ctx context.Context, q querier, key string) (int64, error) {
 	var v int64
-	err := q.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'index_version'`).Scan(&v)
+	err := q.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, key).Scan(&v)
 	return v, err
 }
 
-func bumpIndexVersion(ctx context.Context, tx *sql.Tx) (int64, error) {
+func bumpMeta(ctx context.Context, tx *sql.Tx, key string) (int64, error) {
 	var v int64
-	err := tx.QueryRowContext(ctx, `UPDATE meta SET value = value + 1 WHERE key = 'index_version' RETURNING value`).Scan(&v)
+	err := tx.QueryRowContext(ctx, `UPDATE meta SET value = value + 1 WHERE key = ? RETURNING value`, key).Scan(&v)
 	return v, err
 }
 
@@ -121,10 +129,10 @@ func (h *Tenant) DeleteRepo(ctx context.Context, repoID string) error {
 		if ch.AddNames, ch.DeleteNames, err = applyNameDelta(ctx, tx); err != nil {
 			return err
 		}
-		if ch.Version, err = bumpIndexVersion(ctx, tx); err != nil {
+		if ch.Version, err = bumpMeta(ctx, tx, metaIndexVersion); err != nil {
 			return err
 		}
-		vch.version, err = bumpVectorVersion(ctx, tx)
+		vch.version, err = bumpMeta(ctx, tx, metaVectorVersion)
 		return err
 	})
 	if err != nil {
@@ -771,12 +779,12 @@ func (h *Tenant) CommitIndex(ctx context.Context, repoID, sessionID string) (app
 			h.s.now(), repoID).Scan(&res.Generation); err != nil {
 			return err
 		}
-		ch.Version, err = bumpIndexVersion(ctx, tx)
+		ch.Version, err = bumpMeta(ctx, tx, metaIndexVersion)
 		if err != nil {
 			return err
 		}
 		if vch.changes() {
-			if vch.version, err = bumpVectorVersion(ctx, tx); err != nil {
+			if vch.version, err = bumpMeta(ctx, tx, metaVectorVersion); err != nil {
 				return err
 			}
 		}

@@ -226,7 +226,7 @@ func (h *Tenant) Close() error {
 // tenant's (a crash between a commit and its index update, a deleted or
 // corrupt index directory, a restore).
 func (t *tenantDB) syncIndex(ctx context.Context) error {
-	want, err := t.indexVersion(ctx, t.db.read)
+	want, err := metaValue(ctx, t.db.read, metaIndexVersion)
 	if err != nil {
 		return err
 	}

@@ -46,3 +46,51 @@ func (s *Store) SetUserDisabled(ctx context.Context, userID string, disabled boo
 		return s.appendAudit(ctx, tx, app.AuditEntry{Action: action, Target: userID})
 	})
 }
+
+// ChangePassword replaces a user's password after checking the current one
+// (failures count towards the account lockout, as at sign-in). Every other
+// sign-in of the account ends: browser sessions (a new session
+// generation), CLI sessions and OAuth refresh tokens; API keys stay. It
+// returns the new session generation, so the caller can keep its own
+// browser session.
+func (s *Store) ChangePassword(ctx context.Context, userID, current, next string) (int64, error) {
+	if err := s.checkLockout(ctx, accountKey(userID)); err != nil {
+		return 0, err
+	}
+	var hash string
+	if err := s.control.read.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE id = ?`, userID).Scan(&hash); err != nil {
+		return 0, mapError(err)
+	}
+	if hash == ssoPasswordHash {
+		return 0, app.Errorf(app.EINVALID, "this account signs in with single sign-on and has no password to change")
+	}
+	if !checkPassword(hash, current) {
+		if err := s.loginFailed(ctx, accountKey(userID), userID, "password change"); err != nil {
+			return 0, err
+		}
+		return 0, app.Errorf(app.EUNAUTHENTICATED, "current password is wrong")
+	}
+	if err := app.ValidatePassword(next); err != nil {
+		return 0, app.Errorf(app.EINVALID, "new %s", app.ErrorMessage(err))
+	}
+	if next == current {
+		return 0, app.Errorf(app.EINVALID, "new password is the same as the current one")
+	}
+	var gen int64
+	err := s.control.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, session_gen = session_gen + 1 WHERE id = ?`, hashPassword(next), userID); err != nil {
+			return err
+		}
+		if err := tx.QueryRowContext(ctx, `SELECT session_gen FROM users WHERE id = ?`, userID).Scan(&gen); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM tokens WHERE user_id = ? AND kind <> ?`, userID, app.CredAPIKey); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE oauth_refresh SET revoked = 1 WHERE user_id = ?`, userID); err != nil {
+			return err
+		}
+		return s.appendAudit(ctx, tx, app.AuditEntry{Action: app.AuditPasswordChange, Target: userID})
+	})
+	return gen, err
+}

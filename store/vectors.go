@@ -61,21 +61,6 @@ type vectorChange struct {
 // changes reports whether the change does anything to the vector index.
 func (v *vectorChange) changes() bool { return v.dropPart || len(v.del) > 0 || len(v.ids) > 0 }
 
-// The vector version counts the commits that changed vectors; the vector
-// index files record the one they reflect (commits that change no vector
-// leave them current).
-func vectorVersion(ctx context.Context, q querier) (int64, error) {
-	var v int64
-	err := q.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'vector_version'`).Scan(&v)
-	return v, err
-}
-
-func bumpVectorVersion(ctx context.Context, tx *sql.Tx) (int64, error) {
-	var v int64
-	err := tx.QueryRowContext(ctx, `UPDATE meta SET value = value + 1 WHERE key = 'vector_version' RETURNING value`).Scan(&v)
-	return v, err
-}
-
 // deleted records the vectors of the live files matched by where (on
 // files f), which the commit is about to delete.
 func (v *vectorChange) deleted(ctx context.Context, tx *sql.Tx, where string, args []any) error {
@@ -230,7 +215,7 @@ func (t *tenantDB) loadVectors(ctx context.Context) (*vectorSet, error) {
 		return nil, err
 	}
 	defer tx.Rollback()
-	version, err := vectorVersion(ctx, tx)
+	version, err := metaValue(ctx, tx, metaVectorVersion)
 	if err != nil {
 		return nil, err
 	}
