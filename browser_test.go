@@ -773,3 +773,49 @@ func TestBrowserAdminUsers(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowserPasswordChange changes the password on the account page:
+// errors next to the field they are about, then a change that keeps this
+// browser signed in and ends the account's CLI session.
+func TestBrowserPasswordChange(t *testing.T) {
+	ts := startServer(t)
+	tab := newTab(t)
+	ada := newUser(t, ts, "ada@example.com", "admin")
+	oldPW, newPW := "a long enough passphrase for ada@example.com", "a brand new passphrase, long"
+	signInBrowser(t, tab, ts, "ada@example.com", oldPW, nil)
+	do(t, tab, "open the account page", chromedp.Navigate(ts.url+"/#/account"))
+	waitFor(t, tab, "the password form", `document.getElementById("pw-form")`)
+	for _, c := range []struct{ current, next, again, field, want string }{
+		{"wrong password here", newPW, newPW, "pw-current", "current password is wrong"},
+		{oldPW, "short", "short", "pw-new", "new password too short"},
+		{oldPW, newPW, newPW + "x", "pw-again", "differ"},
+	} {
+		fill(t, tab, "#pw-current", c.current)
+		fill(t, tab, "#pw-new", c.next)
+		fill(t, tab, "#pw-again", c.again)
+		do(t, tab, "change the password", chromedp.Click(chromedp.CSS(`#pw-form button[type=submit]`)))
+		waitFor(t, tab, c.want+" next to "+c.field, `document.getElementById("`+c.field+`-err").textContent.includes(`+jsString(c.want)+`)`)
+	}
+	fill(t, tab, "#pw-current", oldPW)
+	fill(t, tab, "#pw-new", newPW)
+	fill(t, tab, "#pw-again", newPW)
+	do(t, tab, "change the password", chromedp.Click(chromedp.CSS(`#pw-form button[type=submit]`)))
+	waitFor(t, tab, "the confirmation", `document.querySelector("#pw-form .note").textContent.includes("Password changed")`)
+	if st := eval[int](t, tab, `fetch("/api/v1/me").then(r => r.status)`); st != 200 {
+		t.Fatalf("this browser was signed out by its own password change: %d", st)
+	}
+	if r := ada.run("", "repo", "list"); r.code == 0 {
+		t.Fatalf("the CLI session survived the password change: %s", r.stdout)
+	}
+	login := func(pw string) int {
+		status, _, _, _ := newHTTPCaller(t, ts, "", false).do("POST", "/api/v1/auth/login", "application/json", []byte(`{"email":"ada@example.com","password":"`+pw+`"}`), nil)
+		return status
+	}
+	if a, b := login(oldPW), login(newPW); a != 401 || b != 200 {
+		t.Fatalf("sign-in with the old password: %d, with the new: %d", a, b)
+	}
+	audit := eval[string](t, tab, `fetch("/api/v1/audit?action=`+app.AuditPasswordChange+`").then(r => r.text())`)
+	if !strings.Contains(audit, `"action":"`+app.AuditPasswordChange+`"`) {
+		t.Fatalf("no audit entry for the change: %s", audit)
+	}
+}

@@ -81,6 +81,7 @@ const (
 	EpUIConfig       = "ui.config"
 	EpUserCreate     = "users.create"
 	EpUserDisable    = "users.disable"
+	EpPasswordChange = "me.password"
 )
 
 // Endpoints is the permission matrix: every endpoint and what it needs.
@@ -128,6 +129,7 @@ var Endpoints = map[string]Access{
 	EpUserDelete:     {Admin: true, Interactive: true, Reauth: true},
 	EpUserCreate:     {Admin: true, Interactive: true, Reauth: true},
 	EpUserDisable:    {Admin: true, Interactive: true, Reauth: true},
+	EpPasswordChange: {Interactive: true}, // the current password is the check
 	EpSettingsGet:    {Scope: ScopeAdmin, Admin: true},
 	EpSettingsPut:    {Admin: true, Interactive: true, Reauth: true},
 	EpAuditList:      {Scope: ScopeAuditRead, Admin: true},

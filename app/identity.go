@@ -28,6 +28,7 @@ const (
 	AuditUserCreate      = "user.create"
 	AuditUserDisable     = "user.disable"
 	AuditUserEnable      = "user.enable"
+	AuditPasswordChange  = "user.password"
 	AuditSettings        = "settings.change"
 	AuditRepoCreate      = "repo.create"
 	AuditRepoDelete      = "repo.delete"

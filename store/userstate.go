@@ -68,7 +68,7 @@ func (s *Store) ChangePassword(ctx context.Context, userID, current, next string
 		if err := s.loginFailed(ctx, accountKey(userID), userID, "password change"); err != nil {
 			return 0, err
 		}
-		return 0, app.Errorf(app.EUNAUTHENTICATED, "current password is wrong")
+		return 0, app.Errorf(app.EINVALID, "current password is wrong")
 	}
 	if err := app.ValidatePassword(next); err != nil {
 		return 0, app.Errorf(app.EINVALID, "new %s", app.ErrorMessage(err))

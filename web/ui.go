@@ -166,3 +166,42 @@ func (s *Server) setUserDisabled(c *fiber.Ctx, r *call) error {
 	}
 	return c.SendStatus(fiber.StatusNoContent)
 }
+
+// PasswordChangeRequest changes the caller's own password.
+type PasswordChangeRequest struct {
+	CurrentPassword string `json:"current_password"`
+	NewPassword     string `json:"new_password"`
+}
+
+// passwordChanger is implemented by stores that keep passwords.
+type passwordChanger interface {
+	ChangePassword(ctx context.Context, userID, current, next string) (int64, error)
+}
+
+// changePassword ends the account's other sign-ins; a browser that made
+// the change stays signed in (with a fresh session token).
+func (s *Server) changePassword(c *fiber.Ctx, r *call) error {
+	var req PasswordChangeRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	if req.CurrentPassword == "" {
+		return app.Errorf(app.EINVALID, "current password is required")
+	}
+	pc, ok := s.cfg.Accounts.(passwordChanger)
+	if !ok {
+		return app.Errorf(app.ENOTFOUND, "this server cannot change passwords")
+	}
+	gen, err := pc.ChangePassword(c.UserContext(), r.p.UserID, req.CurrentPassword, req.NewPassword)
+	if err != nil {
+		return err
+	}
+	if r.p.Kind == app.CredCookie {
+		ctx := c.UserContext()
+		if err := s.id.sm.RenewToken(ctx); err != nil {
+			return err
+		}
+		s.id.sm.Put(ctx, skGen, gen)
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}

@@ -591,14 +591,45 @@ async function viewAccount() {
   const mfa = h("section", { "aria-labelledby": "mfa-h" });
   const keys = h("section", { "aria-labelledby": "keys-h" });
   const sessions = h("section", { "aria-labelledby": "sess-h" });
+  const pwSec = h("section", { "aria-labelledby": "pw-h" });
   show("Account", h("h1", {}, "Account"),
     state.me.enrol_required ? h("p", { class: "banner", role: "alert" }, "This server requires two-factor authentication: set up an authenticator app below before anything else.") : null,
     h("p", {}, `Signed in as ${state.me.email} (${state.me.role}).`),
-    h("p", { class: "muted" }, "Passwords are set by an instance admin with `optiq admin` on the server."),
-    mfa, keys, sessions);
+    pwSec, mfa, keys, sessions);
+  renderPassword(pwSec);
   await renderMFA(mfa);
   if (!state.me.enrol_required) await renderAPIKeys(keys);
   renderSessions(sessions);
+}
+
+function renderPassword(sec) {
+  const current = h("input", { name: "current_password", id: "pw-current", type: "password", autocomplete: "current-password", required: true });
+  const next = h("input", { name: "new_password", id: "pw-new", type: "password", autocomplete: "new-password", required: true, minlength: 12 });
+  const again = h("input", { name: "new_password_again", id: "pw-again", type: "password", autocomplete: "new-password", required: true });
+  const note = h("p", { class: "note", role: "status", "aria-live": "polite" });
+  const form = h("form", { novalidate: true, id: "pw-form" }, field("Current password", current), field("New password", next, "At least 12 characters."),
+    field("New password again", again), h("p", { class: "err form-err", role: "alert" }),
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Change password")), note);
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    clearErrors(form);
+    note.textContent = "";
+    if (next.value !== again.value) {
+      again.setAttribute("aria-invalid", "true");
+      document.getElementById("pw-again-err").textContent = "the two new passwords differ: type the same one twice";
+      again.focus();
+      return;
+    }
+    try {
+      await api("POST", "me/password", { current_password: current.value, new_password: next.value });
+      form.reset();
+      await refreshCSRF();
+      note.textContent = "Password changed. Your other browser and CLI sessions were signed out; API keys still work.";
+    } catch (e) {
+      showError(form, e);
+    }
+  });
+  sec.replaceChildren(h("h2", { id: "pw-h" }, "Password"), form);
 }
 
 async function renderMFA(sec) {
