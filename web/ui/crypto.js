@@ -114,6 +114,8 @@ export async function open(contentKey, repoId, path, kind, blob) {
   } catch {
     throw new KeyError(`${path}: authentication failed (wrong key or tampered data)`);
   }
+  const stored = inflateStored(new Uint8Array(compressed));
+  if (stored) return stored;
   const stream = new Blob([compressed]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
   const reader = stream.getReader();
   const chunks = [];
@@ -133,6 +135,36 @@ export async function open(contentKey, repoId, path, kind, blob) {
   for (const c of chunks) {
     out.set(c, off);
     off += c.length;
+  }
+  return out;
+}
+
+// inflateStored decodes raw DEFLATE made only of stored (uncompressed)
+// blocks, which is how seal writes short payloads (most signatures and
+// docs); it returns null for anything else, which then goes through
+// DecompressionStream. A stream per blob costs more than the decryption.
+function inflateStored(b) {
+  const parts = [];
+  let off = 0;
+  let size = 0;
+  for (;;) {
+    if (off + 5 > b.length) return null;
+    const hdr = b[off];
+    if ((hdr >> 1) & 3 || hdr >> 3) return null; // not a stored block header
+    const len = b[off + 1] | (b[off + 2] << 8);
+    const nlen = b[off + 3] | (b[off + 4] << 8);
+    if ((len ^ 0xffff) !== nlen || off + 5 + len > b.length) return null;
+    parts.push(b.subarray(off + 5, off + 5 + len));
+    size += len;
+    off += 5 + len;
+    if (hdr & 1) break;
+  }
+  if (off !== b.length) return null;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
   }
   return out;
 }
