@@ -18,6 +18,7 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/pquerna/otp/totp"
 
@@ -95,7 +96,32 @@ func newTab(t testing.TB) context.Context {
 		t.Fatalf("open a browser tab: %v", err)
 	}
 	t.Cleanup(cancel)
+	// Record CSP violations and uncaught errors of every page, for
+	// checkPage. Scripts added this way run outside the page's CSP.
+	do(t, tab, "watch for CSP violations", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `
+			window.__problems = [];
+			document.addEventListener("securitypolicyviolation", e => window.__problems.push("CSP " + e.violatedDirective + " " + e.blockedURI));
+			window.addEventListener("error", e => window.__problems.push("error " + e.message));
+			window.addEventListener("unhandledrejection", e => window.__problems.push("unhandled " + (e.reason && e.reason.message || e.reason)));`})
+		return err
+	}))
 	return tab
+}
+
+// checkPage fails the test on a CSP violation or an uncaught error in the
+// page so far, and on a form control without a label.
+func checkPage(t testing.TB, tab context.Context, name string) {
+	t.Helper()
+	if p := eval[[]string](t, tab, `window.__problems || ["the page was not watched"]`); len(p) != 0 {
+		t.Errorf("%s: %q", name, p)
+	}
+	unlabelled := eval[[]string](t, tab, `[...document.querySelectorAll("input, select, textarea")]
+		.filter(e => e.type !== "hidden" && !(e.labels && e.labels.length) && !e.getAttribute("aria-label"))
+		.map(e => e.outerHTML.slice(0, 80))`)
+	if len(unlabelled) != 0 {
+		t.Errorf("%s: form controls without a label: %q", name, unlabelled)
+	}
 }
 
 // do runs steps with a deadline, failing the test with what was going on.
@@ -164,6 +190,7 @@ func artifactDir(t testing.TB) string {
 
 func screenshot(t testing.TB, tab context.Context, dir, name string) {
 	t.Helper()
+	checkPage(t, tab, name)
 	ctx, cancel := context.WithTimeout(tab, 30*time.Second)
 	defer cancel()
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
@@ -406,6 +433,14 @@ func TestBrowserSearchAndFileView(t *testing.T) {
 		t.Fatalf("outline: %q", outline)
 	}
 	screenshot(t, tab, art, "file-view")
+	// On a phone-sized screen the page does not scroll sideways (the code
+	// scrolls in its own box).
+	do(t, tab, "a phone-sized screen", chromedp.EmulateViewport(390, 844))
+	if w := eval[[]int](t, tab, `[document.documentElement.scrollWidth, window.innerWidth]`); w[0] > w[1] {
+		t.Errorf("the file view is %d px wide on a %d px screen", w[0], w[1])
+	}
+	screenshot(t, tab, art, "file-view-phone")
+	do(t, tab, "a desktop screen", chromedp.EmulateViewport(1280, 900))
 
 	// The page did decrypt the canary, and no response carried it.
 	if !strings.Contains(eval[string](t, tab, `document.getElementById("code").plaintext`), canary) {
