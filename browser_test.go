@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	"github.com/pquerna/otp/totp"
 
 	"github.com/optiq/optiq/app"
@@ -409,8 +410,14 @@ func TestBrowserSearchAndFileView(t *testing.T) {
 	waitFor(t, tab, "struct results only", `[...document.querySelectorAll("#results .kind")].length > 0 && [...document.querySelectorAll("#results .kind")].every(e => e.textContent === "struct")`)
 	screenshot(t, tab, art, "search-results")
 
-	// File view: the decrypted text equals the source, with an outline.
-	do(t, tab, "open the first result", chromedp.Click(chromedp.CSS(`#results li a.name`)))
+	// File view, reached with the keyboard: Down from the search box to the
+	// first result, Enter. The decrypted text equals the source.
+	do(t, tab, "focus the search box", chromedp.Focus(chromedp.CSS("#q")))
+	do(t, tab, "press Down", chromedp.KeyEvent(kb.ArrowDown))
+	waitFor(t, tab, "the first result focused", `document.activeElement === document.querySelector("#results a.name")`)
+	do(t, tab, "press Down and Up", chromedp.KeyEvent(kb.ArrowDown), chromedp.KeyEvent(kb.ArrowUp))
+	waitFor(t, tab, "the first result focused again", `document.activeElement === document.querySelector("#results a.name")`)
+	do(t, tab, "press Enter", chromedp.KeyEvent(kb.Enter))
 	waitFor(t, tab, "the file view", `document.getElementById("code") && document.getElementById("code").plaintext !== undefined`)
 	path := eval[string](t, tab, `new URLSearchParams(location.hash.split("?")[1]).get("path")`)
 	want, err := os.ReadFile(filepath.Join(src, filepath.FromSlash(path)))

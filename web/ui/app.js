@@ -343,6 +343,25 @@ async function viewSearch(params) {
     timer = setTimeout(() => runSearch(q.value, repo.value, lang.value, kind.value, status, list, form), 200);
   };
   q.addEventListener("input", run);
+  // Keyboard: Down from the box goes to the results, Up and Down move
+  // between them, Escape returns to the box; Enter opens (a plain link).
+  const links = () => [...list.querySelectorAll("a.name")];
+  q.addEventListener("keydown", (ev) => {
+    if (ev.key === "ArrowDown" && links().length) {
+      ev.preventDefault();
+      links()[0].focus();
+    }
+  });
+  list.addEventListener("keydown", (ev) => {
+    const all = links();
+    const i = all.indexOf(document.activeElement);
+    if (i < 0) return;
+    if (ev.key === "ArrowDown" && i + 1 < all.length) all[i + 1].focus();
+    else if (ev.key === "ArrowUp") (i > 0 ? all[i - 1] : q).focus();
+    else if (ev.key === "Escape") q.focus();
+    else return;
+    ev.preventDefault();
+  });
   for (const s of [repo, lang, kind]) s.addEventListener("change", run);
   form.addEventListener("submit", (ev) => {
     ev.preventDefault();
@@ -1036,6 +1055,19 @@ async function route() {
 
 function start() {
   window.addEventListener("hashchange", route);
+  // "/" focuses the search box from anywhere but a text field.
+  document.addEventListener("keydown", (ev) => {
+    if (ev.key !== "/" || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    if (ev.target.closest("input, textarea, select, [contenteditable]")) return;
+    const q = document.getElementById("q");
+    if (q) {
+      ev.preventDefault();
+      q.focus();
+    } else if (state.me) {
+      ev.preventDefault();
+      location.hash = "#/search";
+    }
+  });
   document.getElementById("logout").addEventListener("click", logout);
   document.getElementById("ws-picker").addEventListener("change", (ev) => {
     selectWorkspace(ev.target.value);
