@@ -177,6 +177,7 @@ async function refreshCSRF() {
 }
 
 async function loadMe() {
+  const csrf = api("GET", "auth/csrf").catch(() => ({ csrf_token: "" }));
   try {
     state.me = await api("GET", "me");
   } catch (e) {
@@ -186,7 +187,7 @@ async function loadMe() {
     }
     throw e;
   }
-  await refreshCSRF();
+  state.csrf = (await csrf).csrf_token || "";
   const wss = state.me.workspaces || [];
   const saved = sessionStorage.getItem("optiq.ws");
   if (!wss.some((w) => w.id === state.ws)) {
@@ -208,12 +209,24 @@ function chrome() {
   pick.replaceChildren(...(state.me.workspaces || []).map((w) => h("option", { value: w.id, selected: w.id === state.ws }, w.personal && w.name !== "personal" ? `${w.name} (personal)` : w.name)));
 }
 
+// repos lists the workspace's repos, fetched once per workspace (callers
+// at the same time share one request) unless forced.
+let reposLoading = null;
 async function repos(force = false) {
   if (!force && state.reposWs === state.ws) return [...state.repos.values()];
-  const r = await api("GET", wsPath("repos"));
-  state.repos = new Map((r.repos || []).map((x) => [x.id, x]));
-  state.reposWs = state.ws;
-  return r.repos || [];
+  if (!force && reposLoading && reposLoading.ws === state.ws) return reposLoading.p;
+  const ws = state.ws;
+  const p = api("GET", wsPath("repos")).then((r) => {
+    if (state.ws === ws) {
+      state.repos = new Map((r.repos || []).map((x) => [x.id, x]));
+      state.reposWs = ws;
+    }
+    return r.repos || [];
+  }).finally(() => {
+    if (reposLoading && reposLoading.p === p) reposLoading = null;
+  });
+  reposLoading = { ws, p };
+  return p;
 }
 
 // ---------- sign-in ----------
@@ -369,7 +382,8 @@ async function viewSearch(params) {
     runSearch(q.value, repo.value, lang.value, kind.value, status, list, form);
   });
   q.focus();
-  if (q.value || repo.value || lang.value || kind.value) run();
+  // A search URL (a link, a reload) runs at once, without the typing delay.
+  if (q.value || repo.value || lang.value || kind.value) runSearch(q.value, repo.value, lang.value, kind.value, status, list, form);
 }
 
 async function runSearch(text, repo, lang, kind, status, list, form) {
