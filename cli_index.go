@@ -260,6 +260,9 @@ func indexRepo(ctx context.Context, cl *web.Client, ws, repoName, dir string, o 
 		if err != nil {
 			return sum, err
 		}
+		if o.progress != nil {
+			fmt.Fprintf(o.progress, "training the embedding model of %s on this machine…\n", repoName)
+		}
 		if model, err = trainModel(ctx, texts); err != nil {
 			return sum, fmt.Errorf("train the embedding model: %w", err)
 		}
@@ -305,13 +308,7 @@ func indexRepo(ctx context.Context, cl *web.Client, ws, repoName, dir string, o 
 	mark("plan")
 
 	// 4. Parse, embed, seal and upload what it needs, in parallel batches.
-	var bar *progressbar.ProgressBar
-	if o.progress != nil && len(upload) > 0 {
-		bar = progressbar.NewOptions(len(upload), progressbar.OptionSetWriter(o.progress),
-			progressbar.OptionSetDescription("indexing "+repoName), progressbar.OptionShowCount(),
-			progressbar.OptionShowIts(), progressbar.OptionSetItsString("files"), progressbar.OptionThrottle(100*time.Millisecond),
-			progressbar.OptionClearOnFinish())
-	}
+	bar := o.newBar(len(upload), "indexing "+repoName)
 	uploads := make(chan app.FileUpload, 64)
 	var bytesRead, symbols, vectors, embedNanos atomic.Int64
 	g, gctx := errgroup.WithContext(ctx)
@@ -467,6 +464,7 @@ func embedSymbols(m *embed.Model, up *app.FileUpload, syms []extract.Symbol, src
 func parseAll(ctx context.Context, dir string, manifest []app.FileFingerprint, o indexOptions, warn func(string, ...any)) (map[string][]extract.Symbol, []string, error) {
 	syms := make([][]extract.Symbol, len(manifest))
 	texts := make([][]string, len(manifest))
+	bar := o.newBar(len(manifest), "parsing for the embedding model")
 	err := forEach(ctx, o.workers, len(manifest), func(ctx context.Context, i int) error {
 		p := manifest[i].Path
 		b, err := readLimited(filepath.Join(dir, filepath.FromSlash(p)), o.maxFileSize)
@@ -477,10 +475,16 @@ func parseAll(ctx context.Context, dir string, manifest []app.FileFingerprint, o
 		for _, s := range syms[i] {
 			texts[i] = append(texts[i], extract.SymbolText(s, b))
 		}
+		if bar != nil {
+			bar.Add(1)
+		}
 		return nil
 	})
 	if err != nil {
 		return nil, nil, err
+	}
+	if bar != nil {
+		bar.Finish()
 	}
 	byPath := make(map[string][]extract.Symbol, len(manifest))
 	var all []string
@@ -545,4 +549,16 @@ func forEach(ctx context.Context, workers, n int, fn func(ctx context.Context, i
 		})
 	}
 	return g.Wait()
+}
+
+// newBar returns a progress bar over n items on the terminal, or nil when
+// progress is not shown (not a terminal, --json, or nothing to do).
+func (o indexOptions) newBar(n int, what string) *progressbar.ProgressBar {
+	if o.progress == nil || n == 0 {
+		return nil
+	}
+	return progressbar.NewOptions(n, progressbar.OptionSetWriter(o.progress),
+		progressbar.OptionSetDescription(what), progressbar.OptionShowCount(),
+		progressbar.OptionShowIts(), progressbar.OptionSetItsString("files"), progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionClearOnFinish())
 }

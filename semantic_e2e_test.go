@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"go/build"
@@ -10,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/optiq/optiq/extract"
 )
 
 // copyGoPackages copies the non-test Go files of standard-library packages
@@ -216,5 +219,31 @@ func TestSideLoadedEmbeddings(t *testing.T) {
 	}
 	if sum = indexJSON(t, ada, src, "--repo", "notes", "--embeddings-model", model); sum.Uploaded != 0 {
 		t.Errorf("the same model again re-uploaded %d files", sum.Uploaded)
+	}
+}
+
+// TestIndexShowsProgress: on a terminal, every long step of a first index
+// shows progress: parsing for the model, training, then uploading.
+func TestIndexShowsProgress(t *testing.T) {
+	ts := startServer(t)
+	ada := newUser(t, ts, "ada@example.com", "admin")
+	ada.ok("", "repo", "create", "std")
+	t.Setenv("OPTIQ_CACHE_DIR", t.TempDir())
+	src := t.TempDir()
+	copyGoPackages(t, src, "strings")
+	cl, cfg := clientFor(t, ada)
+	var progress bytes.Buffer
+	sum, err := indexRepo(context.Background(), cl, cfg.Workspace, "std", src, indexOptions{extractor: extract.Extractor{}, progress: &progress})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Embeddings != "trained" {
+		t.Fatalf("no model trained: %+v", sum)
+	}
+	// (The upload bar is throttled: on a corpus this small it may never draw.)
+	for _, want := range []string{"parsing for the embedding model", "training the embedding model of std"} {
+		if !strings.Contains(progress.String(), want) {
+			t.Errorf("progress output lacks %q:\n%s", want, progress.String())
+		}
 	}
 }
