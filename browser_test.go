@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
@@ -725,6 +726,26 @@ func TestBrowserAccountWorkspaceAndAudit(t *testing.T) {
 	waitFor(t, tab, "only role changes", `(() => { const a = [...document.querySelectorAll("#audit tbody tr td:nth-child(4)")].map(td => td.textContent); return a.length > 0 && a.every(x => x === "member.role"); })()`)
 	if detail := eval[string](t, tab, `document.querySelector("#audit tbody tr td:nth-child(8)").textContent`); !strings.Contains(detail, "viewer") {
 		t.Errorf("role change entry detail: %q", detail)
+	}
+	// Export the filtered entries as CSV and JSON downloads.
+	downloads := t.TempDir()
+	if _, err := chromedp.CallBrowser(tab, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
+		Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllow, BrowserContextID: chromedp.FromContext(tab).BrowserContextID, DownloadPath: downloads}); err != nil {
+		t.Fatal(err)
+	}
+	do(t, tab, "export CSV and JSON", chromedp.Click(chromedp.CSS("#export-csv")), chromedp.Click(chromedp.CSS("#export-json")))
+	var csvFile, jsonFile []byte
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && (csvFile == nil || jsonFile == nil); time.Sleep(50 * time.Millisecond) {
+		csvFile, _ = os.ReadFile(filepath.Join(downloads, "optiq-audit.csv"))
+		jsonFile, _ = os.ReadFile(filepath.Join(downloads, "optiq-audit.json"))
+	}
+	lines := strings.Split(strings.TrimSpace(string(csvFile)), "\r\n")
+	if len(lines) < 2 || lines[0] != "seq,at,actor,action,target,workspace,remote,request_id,detail,hash" || !strings.Contains(lines[1], ",member.role,") {
+		t.Errorf("CSV export: %q", csvFile)
+	}
+	var exported []app.AuditEntry
+	if err := json.Unmarshal(jsonFile, &exported); err != nil || len(exported) != len(lines)-1 || exported[0].Action != app.AuditMemberRole || exported[0].Detail["to"] != "viewer" {
+		t.Errorf("JSON export (%v): %s", err, jsonFile)
 	}
 
 	// The other admin pages render.
