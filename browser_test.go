@@ -479,6 +479,14 @@ func TestBrowserSearchAndFileView(t *testing.T) {
 		}
 	}
 
+	// The workspace page lists the repo with its index status and size.
+	do(t, tab, "open workspaces", chromedp.Navigate(ts.url+"/#/workspaces"))
+	waitFor(t, tab, "the repo list", `document.querySelector("#repos tbody tr")`)
+	if row := eval[[]string](t, tab, `[...document.querySelectorAll("#repos tbody tr td")].map(td => td.textContent)`); len(row) != 5 || row[0] != "demo" || row[1] != "10" || row[2] == "0" || !strings.HasSuffix(row[3], "B") || row[4] == "not indexed yet" {
+		t.Errorf("repo row: %q", row)
+	}
+	screenshot(t, tab, art, "workspaces")
+
 	// Sign out: back to the sign-in page, and the API refuses the old session.
 	do(t, tab, "sign out", chromedp.Click(chromedp.CSS("#logout")))
 	waitFor(t, tab, "the sign-in page", `document.getElementById("signin-title")`)
@@ -654,6 +662,7 @@ func TestBrowserAccountWorkspaceAndAudit(t *testing.T) {
 	fill(t, tab, "#totp-code", totpAt(t, secret, time.Now()))
 	do(t, tab, "confirm the code", chromedp.Click(chromedp.CSS(`#mfa-out button[type=submit]`)))
 	waitFor(t, tab, "ten backup codes", `document.querySelectorAll("#backup-codes li").length === 10`)
+	backup := eval[[]string](t, tab, `[...document.querySelectorAll("#backup-codes li")].map(li => li.textContent)`)
 	screenshot(t, tab, art, "account-mfa")
 
 	// API key: a validation error next to the name, then a key whose
@@ -758,6 +767,27 @@ func TestBrowserAccountWorkspaceAndAudit(t *testing.T) {
 	do(t, tab, "open settings", chromedp.Navigate(ts.url+"/#/admin/settings"))
 	waitFor(t, tab, "the settings", `document.querySelector("#settings dl")`)
 	screenshot(t, tab, art, "admin-settings")
+
+	// Sign out, and back in with a backup code; the same code fails twice.
+	for _, want := range []string{"signed in", "refused"} {
+		do(t, tab, "sign out", chromedp.Click(chromedp.CSS("#logout")))
+		waitFor(t, tab, "the sign-in page", `document.getElementById("signin-title")`)
+		fill(t, tab, `main input[name=email]`, "ada@example.com")
+		fill(t, tab, `main input[name=password]`, "a long enough passphrase for ada@example.com")
+		do(t, tab, "submit the password", chromedp.Click(chromedp.CSS(`main button[type=submit]`)))
+		waitFor(t, tab, "the code step", `document.getElementById("mfa-title")`)
+		do(t, tab, "choose a backup code", chromedp.SetValue(chromedp.CSS(`main select[name=method]`), "backup"))
+		fill(t, tab, `main input[name=code]`, backup[0])
+		do(t, tab, "submit the backup code", chromedp.Click(chromedp.CSS(`main button[type=submit]`)))
+		if want == "signed in" {
+			waitFor(t, tab, "the search page", `document.getElementById("q") && !document.getElementById("who").hidden`)
+			continue
+		}
+		waitFor(t, tab, "the reused code refused", `document.getElementById("mfa-title") && (document.querySelector("main input[name=code]").getAttribute("aria-invalid") === "true" || document.querySelector("main .form-err").textContent !== "")`)
+		if !eval[bool](t, tab, `document.getElementById("who").hidden`) {
+			t.Fatal("signed in with a used backup code")
+		}
+	}
 }
 
 // TestBrowserAdminUsers drives the admin user pages: create (with a field
