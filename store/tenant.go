@@ -35,6 +35,7 @@ type tenantDB struct {
 	vecMu     sync.Mutex
 	vecs      *vectorSet
 	saveTimer *time.Timer       // a pending save of vecs
+	saveMu    sync.Mutex        // serialises saves
 	vectorKit app.VectorIndexes // nil: no semantic search
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -373,17 +374,27 @@ func (t *tenantDB) applyVectors(ctx context.Context, ch vectorChange) {
 // saveVectors writes the loaded vector indexes if they changed, and
 // removes files of vector lengths no longer in use.
 func (t *tenantDB) saveVectors() error {
+	// One save at a time; searches and commits go on while it writes (the
+	// indexes lock themselves: a commit's change waits for the write and
+	// marks them dirty again).
+	t.saveMu.Lock()
+	defer t.saveMu.Unlock()
 	t.vecMu.Lock()
-	defer t.vecMu.Unlock()
 	if t.saveTimer != nil {
 		t.saveTimer.Stop()
 		t.saveTimer = nil
 	}
 	if t.vecs == nil || !t.vecs.dirty {
+		t.vecMu.Unlock()
 		return nil
 	}
+	set := t.vecs
+	set.dirty = false
+	byDims := maps.Clone(set.byDims)
+	t.vecMu.Unlock()
+
 	var errs []error
-	for dims, ix := range t.vecs.byDims {
+	for dims, ix := range byDims {
 		if len(ix.Parts()) == 0 {
 			if err := os.Remove(t.vectorFile(dims)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				errs = append(errs, err)
@@ -394,6 +405,10 @@ func (t *tenantDB) saveVectors() error {
 			errs = append(errs, fmt.Errorf("save vector index: %w", err))
 		}
 	}
-	t.vecs.dirty = false
+	if len(errs) > 0 {
+		t.vecMu.Lock()
+		set.dirty = true // try again at the next save
+		t.vecMu.Unlock()
+	}
 	return errors.Join(errs...)
 }
