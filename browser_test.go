@@ -911,4 +911,36 @@ func TestBrowserPasswordChange(t *testing.T) {
 	if !strings.Contains(audit, `"action":"`+app.AuditPasswordChange+`"`) {
 		t.Fatalf("no audit entry for the change: %s", audit)
 	}
+
+	// A sensitive action whose sign-in is too old asks for the password in
+	// a dialog and then goes through. The server's "sign in again" answer
+	// is played to the page once (the real one needs a sign-in older than
+	// app.ReauthWindow); the re-authentication itself is real.
+	do(t, tab, "answer the next workspace creation with reauth_required", chromedp.Evaluate[chromedp.Void](`(() => {
+		const real = window.fetch;
+		let once = true;
+		window.fetch = (url, opts) => {
+			if (once && String(url).endsWith("/api/v1/workspaces") && opts && opts.method === "POST") {
+				once = false;
+				return Promise.resolve(new Response(JSON.stringify({code: "reauth_required", status: 403, detail: "confirm it is you"}),
+					{status: 403, headers: {"Content-Type": "application/problem+json"}}));
+			}
+			return real(url, opts);
+		};
+		location.hash = "#/workspaces";
+	})()`))
+	waitFor(t, tab, "the workspace form", `document.getElementById("ws-form")`)
+	fill(t, tab, "#ws-name", "ops")
+	do(t, tab, "create a workspace", chromedp.Click(chromedp.CSS(`#ws-form button[type=submit]`)))
+	waitFor(t, tab, "the re-authentication dialog", `document.getElementById("reauth").open`)
+	fill(t, tab, "#reauth-password", oldPW)
+	do(t, tab, "confirm with the old password", chromedp.Click(chromedp.CSS(`#reauth-form button[type=submit]`)))
+	waitFor(t, tab, "the password error", `document.getElementById("reauth-password-err").textContent !== ""`)
+	screenshot(t, tab, artifactDir(t), "reauth")
+	fill(t, tab, "#reauth-password", newPW)
+	do(t, tab, "confirm with the new password", chromedp.Click(chromedp.CSS(`#reauth-form button[type=submit]`)))
+	waitFor(t, tab, "the workspace created", `!document.getElementById("reauth").open && document.querySelector("#ws-detail h2") && document.querySelector("#ws-detail h2").textContent.startsWith("ops")`)
+	if audit := eval[string](t, tab, `fetch("/api/v1/audit?action=`+app.AuditReauth+`").then(r => r.text())`); !strings.Contains(audit, `"action":"`+app.AuditReauth+`"`) {
+		t.Fatalf("no audit entry for the re-authentication: %s", audit)
+	}
 }
