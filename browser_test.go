@@ -878,6 +878,35 @@ func TestBrowserPasswordChange(t *testing.T) {
 	signInBrowser(t, tab, ts, "ada@example.com", oldPW, nil)
 	do(t, tab, "open the account page", chromedp.Navigate(ts.url+"/#/account"))
 	waitFor(t, tab, "the password form", `document.getElementById("pw-form")`)
+
+	// Sessions: this browser and the CLI login; the CLI one is signed out.
+	laptop := cli{t: t, cfg: t.TempDir()}
+	laptop.ok(oldPW+"\n", "login", ts.url, "--email", "ada@example.com", "--password-stdin", "--fingerprint", ts.fingerprint)
+	do(t, tab, "reload the account page", chromedp.Navigate(ts.url+"/#/search"), chromedp.Navigate(ts.url+"/#/account"))
+	waitFor(t, tab, "three sessions", `document.querySelectorAll("#sessions tbody tr").length === 3`)
+	if kinds := eval[[]string](t, tab, `[...document.querySelectorAll("#sessions tbody tr td:first-child")].map(td => td.textContent)`); strings.Join(kinds, ",") != "browser,CLI (password),CLI (password)" {
+		t.Fatalf("sessions listed: %q", kinds)
+	}
+	screenshot(t, tab, artifactDir(t), "account-sessions")
+	_, laptopCfg := clientFor(t, laptop)
+	var laptopID string
+	for _, id := range eval[[]string](t, tab, `[...document.querySelectorAll("#sessions tbody tr")].map(tr => tr.dataset.id)`) {
+		if strings.HasPrefix(laptopCfg.Token, "optiq_"+id+"_") {
+			laptopID = id
+		}
+	}
+	if laptopID == "" {
+		t.Fatal("the laptop's CLI session is not listed")
+	}
+	do(t, tab, "sign out the laptop's CLI session", chromedp.Click(chromedp.CSS(`#sessions tbody tr[data-id="`+laptopID+`"] button`)))
+	waitFor(t, tab, "the confirmation", `document.getElementById("confirm").open`)
+	do(t, tab, "confirm", chromedp.Click(chromedp.CSS("#confirm-yes")))
+	waitFor(t, tab, "two sessions", `document.querySelectorAll("#sessions tbody tr").length === 2`)
+	if r := laptop.run("", "repo", "list"); r.code == 0 {
+		t.Fatalf("the signed-out CLI session still works: %s", r.stdout)
+	}
+	ada.ok("", "repo", "list")
+
 	for _, c := range []struct{ current, next, again, field, want string }{
 		{"wrong password here", newPW, newPW, "pw-current", "current password is wrong"},
 		{oldPW, "short", "short", "pw-new", "new password too short"},

@@ -82,6 +82,8 @@ const (
 	EpUserCreate     = "users.create"
 	EpUserDisable    = "users.disable"
 	EpPasswordChange = "me.password"
+	EpSignInList     = "me.sessions"
+	EpSignInRevoke   = "me.sessions.revoke"
 )
 
 // Endpoints is the permission matrix: every endpoint and what it needs.
@@ -130,6 +132,8 @@ var Endpoints = map[string]Access{
 	EpUserCreate:     {Admin: true, Interactive: true, Reauth: true},
 	EpUserDisable:    {Admin: true, Interactive: true, Reauth: true},
 	EpPasswordChange: {Interactive: true}, // the current password is the check
+	EpSignInList:     {Interactive: true},
+	EpSignInRevoke:   {Interactive: true},
 	EpSettingsGet:    {Scope: ScopeAdmin, Admin: true},
 	EpSettingsPut:    {Admin: true, Interactive: true, Reauth: true},
 	EpAuditList:      {Scope: ScopeAuditRead, Admin: true},

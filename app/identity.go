@@ -29,6 +29,7 @@ const (
 	AuditUserDisable     = "user.disable"
 	AuditUserEnable      = "user.enable"
 	AuditPasswordChange  = "user.password"
+	AuditSessionRevoke   = "session.revoke"
 	AuditSettings        = "settings.change"
 	AuditRepoCreate      = "repo.create"
 	AuditRepoDelete      = "repo.delete"
@@ -70,6 +71,19 @@ type APIKey struct {
 	CreatedAt  time.Time `json:"created_at"`
 	ExpiresAt  time.Time `json:"expires_at,omitzero"`
 	LastUsedAt time.Time `json:"last_used_at,omitzero"`
+}
+
+// SignIn is one of a user's signed-in credentials other than API keys: a
+// CLI login (password or OAuth) or, listed by the web server, the browser
+// asking.
+type SignIn struct {
+	ID         string    `json:"id"`
+	Kind       string    `json:"kind"` // CredSession, CredOAuth or CredCookie
+	Name       string    `json:"name,omitempty"`
+	CreatedAt  time.Time `json:"created_at,omitzero"`
+	ExpiresAt  time.Time `json:"expires_at,omitzero"`
+	LastUsedAt time.Time `json:"last_used_at,omitzero"`
+	Current    bool      `json:"current,omitempty"`
 }
 
 // Member is a user's membership of a workspace.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"time"
 
 	"github.com/optiq/optiq/app"
 )
@@ -93,4 +94,48 @@ func (s *Store) ChangePassword(ctx context.Context, userID, current, next string
 		return s.appendAudit(ctx, tx, app.AuditEntry{Action: app.AuditPasswordChange, Target: userID})
 	})
 	return gen, err
+}
+
+// SignIns lists a user's CLI sign-ins (password and OAuth logins), newest
+// first. API keys are listed by APIKeys; browser sessions are not tracked
+// per user.
+func (s *Store) SignIns(ctx context.Context, userID string) ([]app.SignIn, error) {
+	rows, err := s.control.read.QueryContext(ctx, `SELECT id, kind, name, created_at, expires_at, last_used_at FROM tokens
+		WHERE user_id = ? AND kind IN (?, ?) ORDER BY created_at DESC, id`, userID, app.CredSession, app.CredOAuth)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []app.SignIn{}
+	for rows.Next() {
+		var si app.SignIn
+		var created int64
+		var expires, used sql.NullInt64
+		if err := rows.Scan(&si.ID, &si.Kind, &si.Name, &created, &expires, &used); err != nil {
+			return nil, err
+		}
+		si.CreatedAt = time.Unix(created, 0).UTC()
+		if expires.Valid {
+			si.ExpiresAt = time.Unix(expires.Int64, 0).UTC()
+		}
+		if used.Valid {
+			si.LastUsedAt = time.Unix(used.Int64, 0).UTC()
+		}
+		out = append(out, si)
+	}
+	return out, rows.Err()
+}
+
+// RevokeSignIn ends one of the user's CLI sign-ins.
+func (s *Store) RevokeSignIn(ctx context.Context, userID, id string) error {
+	return s.control.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM tokens WHERE id = ? AND user_id = ? AND kind IN (?, ?)`, id, userID, app.CredSession, app.CredOAuth)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return app.Errorf(app.ENOTFOUND, "no such session: list them with GET /api/v1/me/sessions")
+		}
+		return s.appendAudit(ctx, tx, app.AuditEntry{Action: app.AuditSessionRevoke, Target: userID, Detail: map[string]string{"session": id}})
+	})
 }

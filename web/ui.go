@@ -205,3 +205,51 @@ func (s *Server) changePassword(c *fiber.Ctx, r *call) error {
 	}
 	return c.SendStatus(fiber.StatusNoContent)
 }
+
+// signIns is implemented by stores that list CLI sign-ins.
+type signIns interface {
+	SignIns(ctx context.Context, userID string) ([]app.SignIn, error)
+	RevokeSignIn(ctx context.Context, userID, id string) error
+}
+
+func (s *Server) signInStore() (signIns, error) {
+	st, ok := s.cfg.Accounts.(signIns)
+	if !ok {
+		return nil, app.Errorf(app.ENOTFOUND, "this server cannot list sessions")
+	}
+	return st, nil
+}
+
+// listSignIns lists the caller's CLI sign-ins, and the caller's own
+// credential first when it is a browser session.
+func (s *Server) listSignIns(c *fiber.Ctx, r *call) error {
+	st, err := s.signInStore()
+	if err != nil {
+		return err
+	}
+	list, err := st.SignIns(c.UserContext(), r.p.UserID)
+	if err != nil {
+		return err
+	}
+	for i := range list {
+		list[i].Current = list[i].ID == r.p.KeyID
+	}
+	if r.p.Kind == app.CredCookie {
+		list = append([]app.SignIn{{ID: r.p.KeyID, Kind: app.CredCookie, Name: "this browser", Current: true}}, list...)
+	}
+	return c.JSON(fiber.Map{"sessions": list})
+}
+
+func (s *Server) revokeSignIn(c *fiber.Ctx, r *call) error {
+	st, err := s.signInStore()
+	if err != nil {
+		return err
+	}
+	if c.Params("id") == r.p.KeyID {
+		return app.Errorf(app.EINVALID, "this is the session you are using: sign out instead")
+	}
+	if err := st.RevokeSignIn(c.UserContext(), r.p.UserID, c.Params("id")); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}

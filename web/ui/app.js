@@ -632,7 +632,7 @@ async function viewAccount() {
   renderPassword(pwSec);
   await renderMFA(mfa);
   if (!state.me.enrol_required) await renderAPIKeys(keys);
-  renderSessions(sessions);
+  await renderSessions(sessions);
 }
 
 function renderPassword(sec) {
@@ -772,11 +772,31 @@ async function renderAPIKeys(sec) {
     secret, form);
 }
 
-function renderSessions(sec) {
+async function renderSessions(sec) {
   const err = h("p", { class: "err", role: "alert" });
+  let list = [];
+  try {
+    list = (await api("GET", "me/sessions")).sessions || [];
+  } catch (e) {
+    err.textContent = e.message;
+  }
+  const kinds = { cookie: "browser", session: "CLI (password)", oauth: "CLI (browser sign-in)" };
+  const when = (t) => (t ? new Date(t).toLocaleString() : "");
+  const rows = list.map((x) => h("tr", { "data-id": x.id }, h("td", {}, kinds[x.kind] || x.kind), h("td", {}, x.name || "", x.current ? " (this one)" : ""),
+    h("td", {}, when(x.created_at)), h("td", {}, when(x.last_used_at) || (x.current ? "now" : "never")), h("td", {}, when(x.expires_at)),
+    h("td", {}, x.current ? null : h("button", { type: "button", class: "danger", "aria-label": `Sign out ${kinds[x.kind] || x.kind} session ${x.name || x.id}`, onclick: async () => {
+      if (!(await confirmAction("Sign out this session? The CLI using it must sign in again.", "Sign out"))) return;
+      try {
+        await api("DELETE", `me/sessions/${encodeURIComponent(x.id)}`);
+        renderSessions(sec);
+      } catch (e) {
+        err.textContent = e.message;
+      }
+    } }, "Sign out"))));
   sec.replaceChildren(h("h2", { id: "sess-h" }, "Sessions"),
-    h("p", {}, "Sign out of every browser and CLI session of this account (API keys stay valid; revoke them above)."),
-    h("button", { type: "button", class: "danger", onclick: async () => {
+    h("table", { class: "grid", id: "sessions" }, h("thead", {}, h("tr", {}, ["Kind", "Name", "Signed in", "Last used", "Expires", ""].map((t) => h("th", {}, t)))), h("tbody", {}, rows)),
+    h("p", { class: "muted" }, "Other browsers are not listed one by one: sign out everywhere to end them (API keys stay valid; revoke them above)."),
+    h("button", { type: "button", class: "danger", id: "logout-all", onclick: async () => {
       if (!(await confirmAction("Sign out everywhere, including this browser?", "Sign out everywhere"))) return;
       try {
         await api("POST", "auth/logout-all");
