@@ -393,10 +393,29 @@ func TestBrowserSearchAndFileView(t *testing.T) {
 		t.Fatalf("stored key: %s", got)
 	}
 
+	// A wrong key in the store (say the repo was created again) is named
+	// as such; then the right one goes back in.
+	do(t, tab, "store a wrong key", chromedp.Evaluate[chromedp.Void](`import("/ui/crypto.js").then(async m => {
+		const k = await m.deriveRepoKeys(new Uint8Array(32));
+		await m.saveKey(`+jsString(repoID)+`, k.content);
+	})`, chromedp.EvalAwaitPromise))
+	do(t, tab, "go to search", chromedp.Navigate(ts.url+"/#/search?q=HandleRequest1_2"))
+	waitFor(t, tab, "the wrong key message", `!document.getElementById("key-banner").hidden`)
+	if msg := eval[string](t, tab, `document.getElementById("key-banner").textContent`); !strings.Contains(msg, "does not open its data") || !strings.Contains(msg, "optiq key export demo") {
+		t.Fatalf("wrong-key message: %q", msg)
+	}
+	do(t, tab, "go to keys", chromedp.Navigate(ts.url+"/#/keys"))
+	fill(t, tab, "#key-text", exported)
+	do(t, tab, "import the key again", chromedp.Click(chromedp.CSS(`#key-form button[type=submit]`)))
+	waitFor(t, tab, "the import note", `document.querySelector("#key-form .note").textContent.includes("Imported the key of demo")`)
+
 	// Search: the signature and doc are decrypted in the page.
 	do(t, tab, "go to search", chromedp.Navigate(ts.url+"/#/search"))
 	fill(t, tab, "#q", "HandleRequest1_2")
 	waitFor(t, tab, "a decrypted signature", `document.querySelector("#results li pre.sig")`)
+	if !eval[bool](t, tab, `document.getElementById("key-banner").hidden`) {
+		t.Error("the key message stays after the key was imported")
+	}
 	sig := eval[string](t, tab, `document.querySelector("#results li pre.sig").textContent`)
 	if !strings.HasPrefix(sig, "func HandleRequest1_2(") || !strings.Contains(sig, strings.ToLower(canary)) {
 		t.Fatalf("decrypted signature: %q", sig)

@@ -465,13 +465,16 @@ async function renderResult(r) {
     r.language ? h("span", { class: "muted" }, r.language) : null);
   const li = h("li", {}, head);
   if (!r.signature && !r.doc) return li;
+  let key;
   try {
-    const key = await keyFor(r.repo_id);
+    key = await keyFor(r.repo_id);
     if (r.signature) li.append(h("pre", { class: "sig" }, h("code", {}, await seal.openText(key, r.repo_id, r.path, seal.symbolField("sig", r.name, r.line), r.signature))));
     if (r.doc) li.append(h("p", { class: "doc" }, await seal.openText(key, r.repo_id, r.path, seal.symbolField("doc", r.name, r.line), r.doc)));
   } catch (e) {
     li.dataset.repo = r.repo_id;
-    li.dataset.keyProblem = e instanceof seal.KeyError ? e.message : `Could not decrypt: ${e.message}`;
+    li.dataset.keyProblem = !(e instanceof seal.KeyError) ? `Could not decrypt: ${e.message}`
+      : key ? `The key of repo ${r.repo} in this browser does not open its data (a wrong key, or the repo was created again): run \`optiq key export ${r.repo}\` and import the output on the Keys page again.`
+        : e.message;
     li.append(h("p", { class: "muted key-err" }, `Signature and doc not shown: no usable key for ${r.repo} in this browser.`));
   }
   return li;
