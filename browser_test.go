@@ -992,3 +992,40 @@ func TestBrowserPasswordChange(t *testing.T) {
 		t.Fatalf("no audit entry for the re-authentication: %s", audit)
 	}
 }
+
+// TestBrowserRequiredMFAEnrolment: on an instance that requires MFA, an
+// account without it is taken to enrolment after its password and can go
+// nowhere else until it has enrolled.
+func TestBrowserRequiredMFAEnrolment(t *testing.T) {
+	ts := startServer(t)
+	tab := newTab(t)
+	root := newUser(t, ts, "root@example.com", app.RoleAdmin)
+	cl, _ := clientFor(t, root)
+	if err := cl.SetSettings(context.Background(), app.Settings{RequireMFA: true}); err != nil {
+		t.Fatal(err)
+	}
+	newUser(t, ts, "ada@example.com", app.RoleMember)
+	do(t, tab, "open the sign-in page", chromedp.Navigate(ts.url+"/#/signin"))
+	fill(t, tab, `main input[name=email]`, "ada@example.com")
+	fill(t, tab, `main input[name=password]`, "a long enough passphrase for ada@example.com")
+	do(t, tab, "submit the password", chromedp.Click(chromedp.CSS(`main button[type=submit]`)))
+	waitFor(t, tab, "the enrolment page", `location.hash === "#/account" && document.getElementById("totp-start")`)
+	if banner := eval[string](t, tab, `document.querySelector("main .banner").textContent`); !strings.Contains(banner, "requires two-factor authentication") {
+		t.Fatalf("banner: %q", banner)
+	}
+	if n := eval[int](t, tab, `document.querySelectorAll("#apikey-form, #pw-form, #sessions").length`); n != 0 {
+		t.Fatalf("%d other account sections shown before enrolment", n)
+	}
+	screenshot(t, tab, artifactDir(t), "enrol-required")
+	do(t, tab, "try the search page", chromedp.Navigate(ts.url+"/#/search"))
+	waitFor(t, tab, "back on the enrolment page", `location.hash === "#/account" && document.getElementById("totp-start")`)
+
+	do(t, tab, "start TOTP enrolment", chromedp.Click(chromedp.CSS("#totp-start")))
+	waitFor(t, tab, "the secret", `document.getElementById("totp-secret")`)
+	secret := eval[string](t, tab, `document.getElementById("totp-secret").textContent`)
+	fill(t, tab, "#totp-code", totpAt(t, secret, time.Now()))
+	do(t, tab, "confirm the code", chromedp.Click(chromedp.CSS(`#mfa-out button[type=submit]`)))
+	waitFor(t, tab, "backup codes and the rest of the account page", `document.querySelectorAll("#backup-codes li").length === 10 && document.getElementById("apikey-form") && !document.querySelector("main .banner[role=alert]")`)
+	do(t, tab, "open the search page", chromedp.Navigate(ts.url+"/#/search"))
+	waitFor(t, tab, "the search page", `location.hash.startsWith("#/search") && document.getElementById("q")`)
+}

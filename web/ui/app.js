@@ -632,9 +632,11 @@ async function viewAccount() {
     state.me.enrol_required ? h("p", { class: "banner", role: "alert" }, "This server requires two-factor authentication: set up an authenticator app below before anything else.") : null,
     h("p", {}, `Signed in as ${state.me.email} (${state.me.role}).`),
     pwSec, mfa, keys, sessions);
-  renderPassword(pwSec);
   await renderMFA(mfa);
-  if (!state.me.enrol_required) await renderAPIKeys(keys);
+  // An account that must enrol first may do nothing else.
+  if (state.me.enrol_required) return;
+  renderPassword(pwSec);
+  await renderAPIKeys(keys);
   await renderSessions(sessions);
 }
 
@@ -692,7 +694,13 @@ async function renderMFA(sec) {
           clearErrors(form);
           try {
             const r = await api("POST", "me/mfa/totp/confirm", { code: code.value.trim() });
+            const wasRequired = state.me.enrol_required;
             await loadMe();
+            if (wasRequired) {
+              await viewAccount();
+              showBackupCodes(document.getElementById("mfa-out"), r.backup_codes);
+              return;
+            }
             showBackupCodes(out, r.backup_codes);
           } catch (e2) {
             showError(form, e2);
