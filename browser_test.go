@@ -776,6 +776,16 @@ func TestBrowserAccountWorkspaceAndAudit(t *testing.T) {
 		t.Errorf("JSON export (%v): %s", err, jsonFile)
 	}
 
+	// Filter by an e-mail address and a day (the whole day, UTC).
+	fill(t, tab, "#audit-action", "")
+	fill(t, tab, "#audit-actor", "bob@example.com")
+	do(t, tab, "set the until day", chromedp.SetValue(chromedp.CSS("#audit-until"), time.Now().UTC().Format("2006-01-02")))
+	do(t, tab, "filter", chromedp.Click(chromedp.CSS(`#audit-form button[type=submit]`)))
+	waitFor(t, tab, "only bob's entries", `(() => { const a = [...document.querySelectorAll("#audit tbody tr td:nth-child(3)")].map(td => td.textContent); return a.length > 0 && a.every(x => x === "bob@example.com"); })()`)
+	fill(t, tab, "#audit-actor", "nobody@example.com")
+	do(t, tab, "filter", chromedp.Click(chromedp.CSS(`#audit-form button[type=submit]`)))
+	waitFor(t, tab, "the unknown address named next to the field", `document.getElementById("audit-actor-err").textContent.includes("nobody@example.com")`)
+
 	// The other admin pages render.
 	do(t, tab, "open users", chromedp.Navigate(ts.url+"/#/admin/users"))
 	waitFor(t, tab, "the user list", `[...document.querySelectorAll("#users td")].some(td => td.textContent === "bob@example.com")`)

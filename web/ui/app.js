@@ -984,7 +984,8 @@ async function viewAudit(params) {
   const inputs = ["actor", "action", "target", "since", "until", "limit"].map((n) => {
     const i = h("input", { name: n, id: `audit-${n}`, value: params.get(n) || (n === "limit" ? "100" : ""), type: n === "since" || n === "until" ? "date" : n === "limit" ? "number" : "text", min: n === "limit" ? 1 : null });
     f[n] = i;
-    return field(n[0].toUpperCase() + n.slice(1), i);
+    const labels = { actor: "Actor (e-mail or id)", action: "Action", target: "Target", since: "Since (UTC day)", until: "Until (UTC day, included)", limit: "Limit" };
+    return field(labels[n], i);
   });
   const table = h("table", { class: "grid", id: "audit" });
   const form = h("form", { novalidate: true, id: "audit-form" }, h("div", { class: "filters" }, inputs), h("p", { class: "err form-err", role: "alert" }),
@@ -992,11 +993,35 @@ async function viewAudit(params) {
       h("button", { type: "button", id: "export-csv", onclick: () => download("csv") }, "Export CSV"),
       h("button", { type: "button", id: "export-json", onclick: () => download("json") }, "Export JSON")));
   let entries = [];
+  // Accounts by id, to show e-mail addresses and to filter by them.
+  const byId = new Map();
+  try {
+    for (const u of (await api("GET", "users")).users || []) byId.set(u.id, u.email);
+  } catch {
+    // Ids only.
+  }
+  const who = (id) => (id && byId.has(id) ? h("span", { title: id }, byId.get(id)) : id || "—");
   const load = async () => {
     clearErrors(form);
     const q = new URLSearchParams();
-    for (const [k, i] of Object.entries(f)) if (i.value) q.set(k, i.value);
+    for (const [k, i] of Object.entries(f)) if (i.value) q.set(k, i.value.trim());
     history.replaceState(null, "", `#/admin/audit?${q}`);
+    for (const k of ["actor", "target"]) {
+      const v = q.get(k);
+      if (v && v.includes("@")) {
+        const id = [...byId].find(([, e]) => e === v.toLowerCase());
+        if (!id) {
+          showError(form, new Error(`${k}: no account with the e-mail address ${v}`));
+          return;
+        }
+        q.set(k, id[0]);
+      }
+    }
+    // The server reads a date as that day's start (UTC): "until" a day
+    // includes the whole day.
+    if (q.get("until") && /^\d{4}-\d{2}-\d{2}$/.test(q.get("until"))) {
+      q.set("until", new Date(Date.parse(`${q.get("until")}T00:00:00Z`) + 86400000).toISOString().replace(".000Z", "Z"));
+    }
     try {
       entries = (await api("GET", `audit?${q}`)).entries || [];
     } catch (e) {
@@ -1004,8 +1029,8 @@ async function viewAudit(params) {
       return;
     }
     table.replaceChildren(h("thead", {}, h("tr", {}, ["#", "Time", "Actor", "Action", "Target", "Workspace", "Remote", "Detail"].map((t) => h("th", {}, t)))),
-      h("tbody", {}, entries.map((e) => h("tr", {}, h("td", {}, e.seq), h("td", {}, new Date(e.at).toLocaleString()), h("td", {}, e.actor || "—"), h("td", {}, e.action),
-        h("td", {}, e.target || ""), h("td", {}, e.workspace || ""), h("td", {}, e.remote || ""),
+      h("tbody", {}, entries.map((e) => h("tr", {}, h("td", {}, e.seq), h("td", {}, new Date(e.at).toLocaleString()), h("td", {}, who(e.actor)), h("td", {}, e.action),
+        h("td", {}, who(e.target)), h("td", {}, e.workspace || ""), h("td", {}, e.remote || ""),
         h("td", {}, Object.entries(e.detail || {}).map(([k, v]) => `${k}=${v}`).join(" "))))));
   };
   const download = (fmt) => {
