@@ -105,6 +105,7 @@ func (h *Tenant) Repo(ctx context.Context, ref string) (app.Repo, error) {
 func (h *Tenant) DeleteRepo(ctx context.Context, repoID string) error {
 	h.t.mu.Lock()
 	defer h.t.mu.Unlock()
+	h.t.preloadVectors(ctx)
 	var ch app.IndexChange
 	vch := vectorChange{repo: repoID, dropPart: true}
 	err := h.t.db.Tx(ctx, func(tx *sql.Tx) error {
@@ -139,11 +140,8 @@ func (h *Tenant) DeleteRepo(ctx context.Context, repoID string) error {
 		return err
 	}
 	h.t.settlePreAdded("", &ch)
-	if err := h.t.apply(ctx, ch); err != nil {
-		return err
-	}
 	h.t.applyVectors(ctx, vch)
-	return nil
+	return h.t.apply(ctx, ch)
 }
 
 // The vocabulary is kept in step set-wise: a commit adds the symbol counts
@@ -427,7 +425,7 @@ func (h *Tenant) BeginIndex(ctx context.Context, repoID string, manifest []app.F
 
 // Bounds on embedding models and vectors.
 const (
-	MaxModelBlob  = 256 << 20
+	MaxModelBlob  = 64 << 20 // the API's largest request body
 	MinVectorDims = 8
 	MaxVectorDims = 4096
 )
@@ -695,6 +693,9 @@ func (h *Tenant) CommitIndex(ctx context.Context, repoID, sessionID string) (app
 	var ch app.IndexChange
 	var vch vectorChange
 	start := time.Now()
+	// Loaded before the transaction, a saved vector index is still current
+	// and is read, not rebuilt, when this commit changes vectors.
+	h.t.preloadVectors(ctx)
 	err := h.t.db.Tx(ctx, func(tx *sql.Tx) error {
 		s, err := loadSession(ctx, tx, repoID, sessionID)
 		if err != nil {
@@ -717,7 +718,12 @@ func (h *Tenant) CommitIndex(ctx context.Context, repoID, sessionID string) (app
 		if s.newModel && !s.hasModel {
 			return app.Errorf(app.EINVALID, "index session incomplete: the embedding model was not uploaded")
 		}
-		vch.repo, vch.dims, vch.dropPart = repoID, s.dims, s.newModel || s.noEmbeddings
+		var hadModel bool
+		if err := tx.QueryRowContext(ctx, `SELECT model_id != '' FROM repos WHERE id = ?`, repoID).Scan(&hadModel); err != nil {
+			return err
+		}
+		// Turning embeddings off drops vectors only where there were some.
+		vch.repo, vch.dims, vch.dropPart = repoID, s.dims, s.newModel || s.noEmbeddings && hadModel
 		if err := beginNameDelta(ctx, tx); err != nil {
 			return err
 		}
@@ -800,10 +806,10 @@ func (h *Tenant) CommitIndex(ctx context.Context, repoID, sessionID string) (app
 	}
 	committed := time.Now()
 	h.t.settlePreAdded(sessionID, &ch)
+	h.t.applyVectors(ctx, vch)
 	if err := h.t.apply(ctx, ch); err != nil {
 		return res, fmt.Errorf("update search index: %w", err)
 	}
-	h.t.applyVectors(ctx, vch)
 	h.s.opts.Logger.InfoContext(ctx, "index session committed", "request_id", app.RequestIDFrom(ctx), "workspace", h.ws.ID, "repo", repoID,
 		"generation", res.Generation, "added", res.Added, "removed", res.Removed, "names_added", len(ch.AddNames), "names_deleted", len(ch.DeleteNames),
 		"db_seconds", committed.Sub(start).Seconds(), "index_seconds", time.Since(committed).Seconds())

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"math"
 	"slices"
@@ -30,19 +31,30 @@ func (h *Tenant) semanticSearch(ctx context.Context, q app.Query, texts []app.Te
 	if err != nil {
 		return nil, err
 	}
-	sims := map[int64]float64{}
+	// The k nearest of each repo, then the k nearest of them all, so that
+	// the rows fetched stay bounded however many repos are searched.
 	k := max(q.Limit*vectorOverfetch, minVectorHits)
+	var hits []app.VectorHit
 	for repo, qv := range q.Vectors {
 		if q.RepoIDs != nil && !slices.Contains(q.RepoIDs, repo) {
 			continue
 		}
-		ix := set.byDims[len(qv)]
-		if ix == nil {
-			continue
+		if ix := set.byDims[len(qv)]; ix != nil {
+			hits = append(hits, ix.Search(repo, qv, k)...)
 		}
-		for _, hit := range ix.Search(repo, qv, k) {
-			sims[hit.ID] = float64(hit.Score)
+	}
+	slices.SortFunc(hits, func(a, b app.VectorHit) int {
+		switch {
+		case a.Score > b.Score:
+			return -1
+		case a.Score < b.Score:
+			return 1
 		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	sims := make(map[int64]float64, min(len(hits), k))
+	for _, hit := range hits[:min(len(hits), k)] {
+		sims[hit.ID] = float64(hit.Score)
 	}
 	var cands []candidate
 	if len(sims) > 0 {

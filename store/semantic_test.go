@@ -2,13 +2,19 @@ package store_test
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/optiq/optiq/app"
+	"github.com/optiq/optiq/seal"
+	"github.com/optiq/optiq/search"
+	"github.com/optiq/optiq/search/vector"
 	"github.com/optiq/optiq/store"
 )
 
@@ -260,7 +266,7 @@ func TestEmbeddingsOffAndRefusals(t *testing.T) {
 }
 
 // TestVectorIndexStaysCurrent: commits that change no vector (another
-// repo indexed without embeddings) leave the saved vector index current, so
+// repo indexed without embeddings, or opted out of them) leave the saved vector index current, so
 // the next start loads it instead of rebuilding it.
 func TestVectorIndexStaysCurrent(t *testing.T) {
 	st, tn, repo := setup(t)
@@ -280,6 +286,11 @@ func TestVectorIndexStaysCurrent(t *testing.T) {
 	}
 	tn.Close()
 	st.Close()
+	files, _ := filepath.Glob(filepath.Join(st.Dir(), "tenants", "*", "vectors-8.idx"))
+	if len(files) != 1 {
+		t.Fatalf("vector index files: %v", files)
+	}
+	before, _ := os.Stat(files[0])
 
 	s2, tn2 := reopen()
 	other, err := tn2.CreateRepo(ctx, "plain", make([]byte, 16), false)
@@ -287,13 +298,16 @@ func TestVectorIndexStaysCurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 	index(t, tn2, other.ID, map[string][]sym{"b.go": {{"Beta", "function"}}}, "v1")
+	// A repo opted out of embeddings, which never had a model, changes no
+	// vector either.
+	if _, err := indexVectors(t, tn2, other.ID, map[string][]vsym{"c.go": {{"Gamma", nil}}}, "v2", app.IndexOptions{NoEmbeddings: true}); err != nil {
+		t.Fatal(err)
+	}
 	tn2.Close()
 	s2.Close()
-	files, _ := filepath.Glob(filepath.Join(st.Dir(), "tenants", "*", "vectors-8.idx"))
-	if len(files) != 1 {
-		t.Fatalf("vector index files: %v", files)
+	if mid, _ := os.Stat(files[0]); !mid.ModTime().Equal(before.ModTime()) {
+		t.Error("commits that changed no vector rewrote the vector index")
 	}
-	before, _ := os.Stat(files[0])
 
 	s3, tn3 := reopen()
 	if got := semantic(t, tn3, app.ModeSemantic, "x", map[string][]float32{repo.ID: floatAxis(1)}); len(got) == 0 || got[0] != "Alpha" {
@@ -304,5 +318,83 @@ func TestVectorIndexStaysCurrent(t *testing.T) {
 	after, _ := os.Stat(files[0])
 	if !after.ModTime().Equal(before.ModTime()) {
 		t.Error("the vector index was rebuilt (and saved again) although no vector changed")
+	}
+}
+
+// TestEvictionUnderConcurrency: with room for one open workspace, many
+// goroutines using three workspaces evict and reopen them all the time;
+// every open, index and search succeeds, and each workspace's vectors
+// survive being closed (saved) and reopened.
+func TestEvictionUnderConcurrency(t *testing.T) {
+	dir := t.TempDir()
+	mk, err := seal.CreateMasterKey(dir + ".master.key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(context.Background(), dir, store.Options{
+		Sealer: mk.Sealer(), EmailPepper: mk.Pepper("email"), Logger: slog.New(slog.DiscardHandler),
+		OpenIndex:      func(d string) (app.LexicalIndex, error) { return search.OpenLexical(filepath.Join(d, "lexical")) },
+		Vectors:        vector.Indexes{},
+		MaxOpenTenants: 1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	type ws struct {
+		p    app.Principal
+		id   string
+		repo string
+	}
+	var spaces []ws
+	for i := range 3 {
+		u, w, err := st.CreateUser(ctx, fmt.Sprintf("u%d@example.com", i), "a long passphrase", app.RoleMember)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := app.Principal{UserID: u.ID}
+		tn, err := st.Open(ctx, p, w.ID, app.PermIndex)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := tn.CreateRepo(ctx, "r", make([]byte, 16), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := indexVectors(t, tn, r.ID, map[string][]vsym{"a.go": {{fmt.Sprintf("Alpha%d", i), axis(i)}}}, "v1", app.IndexOptions{Model: fp("m"), Dims: testDims}); err != nil {
+			t.Fatal(err)
+		}
+		tn.Close()
+		spaces = append(spaces, ws{p, w.ID, r.ID})
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 60)
+	for g := range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 10 {
+				s := spaces[(g+i)%len(spaces)]
+				tn, err := st.Open(ctx, s.p, s.id, app.PermRead)
+				if err != nil {
+					errs <- err
+					return
+				}
+				q, _ := app.ParseQuery("alpha")
+				q.Mode, q.Limit, q.Vectors = app.ModeSemantic, 1, map[string][]float32{s.repo: floatAxis((g + i) % len(spaces))}
+				res, err := tn.Search(ctx, q)
+				tn.Close()
+				if err != nil || len(res) != 1 || res[0].Name != fmt.Sprintf("Alpha%d", (g+i)%len(spaces)) {
+					errs <- fmt.Errorf("search in workspace %d: %+v %v", (g+i)%len(spaces), res, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }

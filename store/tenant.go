@@ -45,12 +45,13 @@ type tenantCache struct {
 	mu   sync.Mutex
 	tick uint64
 	open map[string]*tenantDB
-	// opening de-duplicates concurrent first opens of one tenant.
-	opening map[string]*sync.WaitGroup
+	// opening de-duplicates concurrent first opens of one tenant; closing
+	// holds back opens of a tenant still being closed.
+	opening, closing map[string]*sync.WaitGroup
 }
 
 func newTenantCache(s *Store, max int) *tenantCache {
-	return &tenantCache{s: s, max: max, open: map[string]*tenantDB{}, opening: map[string]*sync.WaitGroup{}}
+	return &tenantCache{s: s, max: max, open: map[string]*tenantDB{}, opening: map[string]*sync.WaitGroup{}, closing: map[string]*sync.WaitGroup{}}
 }
 
 var wsIDRE = regexp.MustCompile(`^w_[a-z2-7]{16}$`)
@@ -76,6 +77,11 @@ func (c *tenantCache) acquire(ctx context.Context, id string) (*tenantDB, error)
 			wg.Wait()
 			continue
 		}
+		if wg, ok := c.closing[id]; ok {
+			c.mu.Unlock()
+			wg.Wait()
+			continue
+		}
 		wg := &sync.WaitGroup{}
 		wg.Add(1)
 		c.opening[id] = wg
@@ -94,8 +100,9 @@ func (c *tenantCache) acquire(ctx context.Context, id string) (*tenantDB, error)
 		c.tick++
 		t.used = c.tick
 		c.open[id] = t
-		c.evictLocked()
+		victims := c.evictLocked()
 		c.mu.Unlock()
+		c.closeEvicted(victims)
 		return t, nil
 	}
 }
@@ -103,12 +110,16 @@ func (c *tenantCache) acquire(ctx context.Context, id string) (*tenantDB, error)
 func (c *tenantCache) release(t *tenantDB) {
 	c.mu.Lock()
 	t.refs--
-	c.evictLocked()
+	victims := c.evictLocked()
 	c.mu.Unlock()
+	c.closeEvicted(victims)
 }
 
-// evictLocked closes least recently used idle tenants beyond the cap.
-func (c *tenantCache) evictLocked() {
+// evictLocked drops least recently used idle tenants beyond the cap and
+// returns them, to be closed once c.mu is released (closing saves the
+// vector index, which must not hold up every other workspace).
+func (c *tenantCache) evictLocked() []*tenantDB {
+	var victims []*tenantDB
 	for len(c.open) > c.max {
 		var victim *tenantDB
 		for _, t := range c.open {
@@ -117,10 +128,29 @@ func (c *tenantCache) evictLocked() {
 			}
 		}
 		if victim == nil {
-			return // all in use; the cap is soft
+			break // all in use; the cap is soft
 		}
 		delete(c.open, victim.id)
-		victim.close()
+		wg := &sync.WaitGroup{}
+		wg.Add(1)
+		c.closing[victim.id] = wg
+		victims = append(victims, victim)
+	}
+	return victims
+}
+
+// closeEvicted closes tenants evictLocked returned, then lets opens of
+// them proceed.
+func (c *tenantCache) closeEvicted(ts []*tenantDB) {
+	for _, t := range ts {
+		if err := t.close(); err != nil {
+			t.log.Error("closing a workspace failed", "workspace", t.id, "error", err)
+		}
+		c.mu.Lock()
+		wg := c.closing[t.id]
+		delete(c.closing, t.id)
+		c.mu.Unlock()
+		wg.Done()
 	}
 }
 

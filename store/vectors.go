@@ -296,6 +296,21 @@ func (t *tenantDB) loadVectors(ctx context.Context) (*vectorSet, error) {
 	return set, nil
 }
 
+// preloadVectors loads the vector index if the workspace has vectors (a
+// failure is logged; the commit's change then loads or rebuilds it).
+func (t *tenantDB) preloadVectors(ctx context.Context) {
+	if t.vectorKit == nil {
+		return
+	}
+	var n int
+	if err := t.db.read.QueryRowContext(ctx, `SELECT count(*) FROM repos WHERE model_dims > 0`).Scan(&n); err != nil || n == 0 {
+		return
+	}
+	if _, err := t.vectorIndexes(ctx); err != nil {
+		t.log.WarnContext(ctx, "vector index unavailable", "workspace", t.id, "error", err)
+	}
+}
+
 // bigVectorChange is the size of a change after which the memory its
 // buffers took is handed back to the operating system at once.
 const bigVectorChange = 50000
@@ -331,7 +346,14 @@ func (t *tenantDB) applyVectors(ctx context.Context, ch vectorChange) {
 	t.vecMu.Lock()
 	defer t.vecMu.Unlock()
 	set := t.vecs
-	if set == nil || set.version >= ch.version {
+	switch {
+	case set == nil || set.version >= ch.version:
+		return // already reflected (rebuilt after the commit)
+	case set.version != ch.version-1:
+		// A change in between was never applied: rebuild on next use
+		// rather than save a gap under a current version.
+		t.log.WarnContext(ctx, "vector index missed a change; it will be rebuilt", "workspace", t.id, "have", set.version, "change", ch.version)
+		t.vecs = nil
 		return
 	}
 	for _, ix := range set.byDims {
