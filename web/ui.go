@@ -1,6 +1,8 @@
 package web
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"embed"
@@ -27,6 +29,7 @@ var uiFiles embed.FS
 // uiAsset is one embedded file with what the response needs.
 type uiAsset struct {
 	body        []byte
+	gzipped     []byte // nil when compression does not pay
 	contentType string
 	etag        string
 }
@@ -57,11 +60,54 @@ var uiAssets = sync.OnceValue(func() map[string]uiAsset {
 			ct = fiber.MIMEOctetStream
 		}
 		h := sha256.Sum256(b)
-		out[strings.TrimPrefix(p, "ui/")] = uiAsset{body: b, contentType: ct, etag: `"` + hex.EncodeToString(h[:12]) + `"`}
+		out[strings.TrimPrefix(p, "ui/")] = uiAsset{body: b, gzipped: gzipped(b), contentType: ct, etag: `"` + hex.EncodeToString(h[:12]) + `"`}
 		return nil
 	})
 	return out
 })
+
+// gzipped compresses an asset once, at first use; small or incompressible
+// files (images) are sent as they are.
+func gzipped(b []byte) []byte {
+	var buf bytes.Buffer
+	w, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	w.Write(b)
+	w.Close()
+	if buf.Len() > len(b)*9/10 {
+		return nil
+	}
+	return buf.Bytes()
+}
+
+// sendUIAsset sends an asset, gzip-compressed when the browser accepts it.
+// The compressed form has its own ETag, as HTTP wants of another encoding.
+func sendUIAsset(c *fiber.Ctx, a uiAsset, etag bool) error {
+	c.Set(fiber.HeaderContentType, a.contentType)
+	c.Vary(fiber.HeaderAcceptEncoding)
+	body, tag := a.body, a.etag
+	if a.gzipped != nil && acceptsGzip(c.Get(fiber.HeaderAcceptEncoding)) {
+		body, tag = a.gzipped, strings.TrimSuffix(a.etag, `"`)+`-gz"`
+		c.Set(fiber.HeaderContentEncoding, "gzip")
+	}
+	if etag {
+		c.Set(fiber.HeaderETag, tag)
+		if match := c.Get(fiber.HeaderIfNoneMatch); match != "" && match == tag {
+			c.Response().Header.Del(fiber.HeaderContentEncoding)
+			return c.SendStatus(fiber.StatusNotModified)
+		}
+	}
+	return c.Send(body)
+}
+
+func acceptsGzip(h string) bool {
+	for _, part := range strings.Split(h, ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(name), "gzip") {
+			return strings.ReplaceAll(strings.TrimSpace(params), " ", "") != "q=0"
+		}
+	}
+	return false
+}
 
 // uiIndex serves the single page of the UI. Routing inside the UI uses the
 // URL fragment, so every view is this one document.
@@ -70,8 +116,7 @@ func (s *Server) uiIndex(c *fiber.Ctx, _ *call) error {
 	if !ok {
 		return app.Errorf(app.EINTERNAL, "the web UI is missing from this build")
 	}
-	c.Set(fiber.HeaderContentType, a.contentType)
-	return c.Send(a.body)
+	return sendUIAsset(c, a, false)
 }
 
 // uiAsset serves one embedded file under /ui/. Assets are revalidated by
@@ -84,12 +129,7 @@ func (s *Server) uiAsset(c *fiber.Ctx, _ *call) error {
 		return app.Errorf(app.ENOTFOUND, "no such UI file: %s", name)
 	}
 	c.Set(fiber.HeaderCacheControl, "no-cache")
-	c.Set(fiber.HeaderETag, a.etag)
-	if match := c.Get(fiber.HeaderIfNoneMatch); match != "" && match == a.etag {
-		return c.SendStatus(fiber.StatusNotModified)
-	}
-	c.Set(fiber.HeaderContentType, a.contentType)
-	return c.Send(a.body)
+	return sendUIAsset(c, a, true)
 }
 
 // UIConfig is what the UI needs to know before anyone signs in.

@@ -1,8 +1,11 @@
 package web_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"io"
 	"io/fs"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -93,5 +96,51 @@ func TestUIHasNoInlineScriptsOrStyles(t *testing.T) {
 	}
 	if checked < 4 {
 		t.Fatalf("checked only %d files", checked)
+	}
+}
+
+func TestUIAssetsGzipAndETag(t *testing.T) {
+	app := web.New(web.Config{}).App()
+	get := func(path string, hdr map[string]string) (*http.Response, []byte) {
+		req := httptest.NewRequest("GET", path, nil)
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		res, err := app.Test(req, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		return res, b
+	}
+	plainRes, plain := get("/ui/app.js", nil)
+	if plainRes.Header.Get("Content-Encoding") != "" || !strings.Contains(string(plain), "import * as seal") {
+		t.Fatalf("without Accept-Encoding: %v %.60q", plainRes.Header, plain)
+	}
+	for _, ae := range []string{"gzip, deflate, br", "br;q=1.0, gzip;q=0.8"} {
+		res, body := get("/ui/app.js", map[string]string{"Accept-Encoding": ae})
+		if res.Header.Get("Content-Encoding") != "gzip" || !strings.Contains(res.Header.Get("Vary"), "Accept-Encoding") || len(body) >= len(plain)/2 {
+			t.Fatalf("Accept-Encoding %q: %v, %d bytes of %d", ae, res.Header, len(body), len(plain))
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		unzipped, _ := io.ReadAll(zr)
+		if !bytes.Equal(unzipped, plain) {
+			t.Fatal("the gzip body is not the file")
+		}
+		if res.Header.Get("ETag") == plainRes.Header.Get("ETag") || res.Header.Get("ETag") == "" {
+			t.Fatalf("ETags: gzip %q, identity %q", res.Header.Get("ETag"), plainRes.Header.Get("ETag"))
+		}
+		if again, _ := get("/ui/app.js", map[string]string{"Accept-Encoding": ae, "If-None-Match": res.Header.Get("ETag")}); again.StatusCode != 304 {
+			t.Fatalf("revalidation: %d", again.StatusCode)
+		}
+	}
+	if res, _ := get("/ui/app.js", map[string]string{"Accept-Encoding": "gzip;q=0"}); res.Header.Get("Content-Encoding") != "" {
+		t.Fatal("gzip sent to a client that refuses it")
+	}
+	if res, body := get("/", map[string]string{"Accept-Encoding": "gzip"}); res.Header.Get("Content-Encoding") != "gzip" || len(body) == 0 {
+		t.Fatalf("index: %v", res.Header)
 	}
 }
