@@ -227,9 +227,9 @@ func (s *Server) healthz(c *fiber.Ctx, _ *call) error {
 	return c.JSON(fiber.Map{"status": "ok", "version": s.cfg.Version})
 }
 
-func (s *Server) readyz(c *fiber.Ctx, _ *call) error {
+func (s *Server) readyz(c *fiber.Ctx, r *call) error {
 	if s.cfg.Readiness != nil {
-		return s.readiness(c)
+		return s.readiness(c, r)
 	}
 	if s.cfg.Ready != nil {
 		if err := s.cfg.Ready(c.UserContext()); err != nil {

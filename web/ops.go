@@ -30,7 +30,7 @@ type ReadyCheck struct {
 // ReadyResponse is the body of /readyz.
 type ReadyResponse struct {
 	Status string       `json:"status"` // "ready" or "unavailable"
-	Checks []ReadyCheck `json:"checks"`
+	Checks []ReadyCheck `json:"checks,omitempty"` // for local operators and admins
 }
 
 // ops is the server's operational state.
@@ -181,16 +181,23 @@ func (s *Server) observe(c *fiber.Ctx) error {
 	return err
 }
 
-// metrics serves the Prometheus text format to clients on the loopback
-// interface (when no proxy forwarded the request) and to an instance
-// admin's credential with the metrics:read scope.
-func (s *Server) metrics(c *fiber.Ctx, r *call) error {
-	local := false
-	if a, err := netip.ParseAddr(clientIP(c)); err == nil && a.IsLoopback() &&
-		c.Get(fiber.HeaderXForwardedFor) == "" && c.Get("Forwarded") == "" {
-		local = true
+// localOperator reports whether a request comes from the machine itself:
+// a loopback peer, not forwarded, and not a trusted proxy (a reverse proxy
+// on the same host need not add X-Forwarded-For, so with trusted proxies
+// configured a bare loopback request may come from anywhere).
+func (s *Server) localOperator(c *fiber.Ctx) bool {
+	a, err := netip.ParseAddr(c.Context().RemoteIP().String())
+	if err != nil || !a.Unmap().IsLoopback() || s.ops.trusted(a.Unmap()) {
+		return false
 	}
-	if !local {
+	return c.Get(fiber.HeaderXForwardedFor) == "" && c.Get("Forwarded") == ""
+}
+
+// metrics serves the Prometheus text format to local operators (see
+// localOperator) and to an instance admin's credential with the
+// metrics:read scope.
+func (s *Server) metrics(c *fiber.Ctx, r *call) error {
+	if !s.localOperator(c) {
 		if r.p.UserID == "" {
 			return app.Errorf(app.EUNAUTHENTICATED, "metrics are served to loopback clients, or to an instance admin's API key with the %q scope", app.ScopeMetrics)
 		}
@@ -214,7 +221,7 @@ func (s *Server) metrics(c *fiber.Ctx, r *call) error {
 }
 
 // readiness runs the deep checks; any failure answers 503 and names it.
-func (s *Server) readiness(c *fiber.Ctx) error {
+func (s *Server) readiness(c *fiber.Ctx, r *call) error {
 	ctx, cancel := context.WithTimeout(c.UserContext(), 10*time.Second)
 	defer cancel()
 	checks := s.cfg.Readiness(ctx)
@@ -224,6 +231,11 @@ func (s *Server) readiness(c *fiber.Ctx) error {
 		if !ch.OK {
 			resp.Status, status = "unavailable", fiber.StatusServiceUnavailable
 		}
+	}
+	// The checks name workspaces, paths and backups: local operators and
+	// instance admins see them, anyone else the status alone.
+	if !s.localOperator(c) && r.p.Role != app.RoleAdmin {
+		resp.Checks = nil
 	}
 	return c.Status(status).JSON(resp)
 }

@@ -266,10 +266,14 @@ func TestMetrics(t *testing.T) {
 	send(t, "GET", base+"/readyz", nil, "")
 	send(t, "GET", base+"/api/v1/workspaces/w_aaaaaaaaaaaaaaaa/repos", nil, "")
 
-	// Loopback, no credential.
-	r := send(t, "GET", base+"/metrics", nil, "")
+	// Loopback, no credential: refused here, where 127.0.0.1 is a trusted
+	// proxy (a proxy on the same host may forward without saying so).
+	if r := send(t, "GET", base+"/metrics", nil, ""); r.status != http.StatusUnauthorized {
+		t.Fatalf("anonymous loopback scrape through a trusted proxy: %d", r.status)
+	}
+	r := send(t, "GET", base+"/metrics", map[string]string{"Authorization": key(admin, app.ScopeMetrics)}, "")
 	if r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/plain; version=0.0.4") {
-		t.Fatalf("loopback scrape: %d %v %s", r.status, r.header, r.body)
+		t.Fatalf("admin scrape: %d %v %s", r.status, r.header, r.body)
 	}
 	for _, want := range []string{
 		`optiq_http_requests_total{code="200",method="GET",route="/readyz"} 1`,
@@ -300,8 +304,12 @@ func TestMetrics(t *testing.T) {
 	if r := send(t, "GET", base+"/metrics", outside, ""); r.status != 200 || !strings.Contains(r.body, "optiq_http_requests_total") {
 		t.Fatalf("admin metrics key: %d", r.status)
 	}
-	// A loopback peer that forwards for someone else is not local.
+	// Without trusted proxies a bare loopback client is a local operator;
+	// a loopback peer that forwards for someone else is not.
 	base2 := liveServer(t, web.Config{Accounts: st, Tenants: st, Logger: slog.New(slog.DiscardHandler)})
+	if r := send(t, "GET", base2+"/metrics", nil, ""); r.status != 200 {
+		t.Fatalf("local scrape: %d", r.status)
+	}
 	if r := send(t, "GET", base2+"/metrics", map[string]string{"X-Forwarded-For": "203.0.113.7"}, ""); r.status != http.StatusUnauthorized {
 		t.Fatalf("forwarded request from a local proxy not listed as trusted: %d", r.status)
 	}
@@ -343,5 +351,10 @@ func TestReadinessBody(t *testing.T) {
 	body := check(503, "unavailable")
 	if !body.Checks[0].OK || body.Checks[1].OK || body.Checks[1].Error != "disk is broken" {
 		t.Fatalf("checks: %+v", body.Checks)
+	}
+	// Anyone but a local operator or an admin gets the status alone.
+	r := send(t, "GET", base+"/readyz", map[string]string{"X-Forwarded-For": "203.0.113.7"}, "")
+	if r.status != 503 || !strings.Contains(r.body, `"unavailable"`) || strings.Contains(r.body, "disk") {
+		t.Fatalf("readyz for a remote client: %d %s", r.status, r.body)
 	}
 }
