@@ -136,8 +136,7 @@ func (s *Server) uiAsset(c *fiber.Ctx, _ *call) error {
 type UIConfig struct {
 	// SSO is set when an enabled SSO connection exists: the sign-in page
 	// then offers "Sign in with SSO".
-	SSO     bool   `json:"sso"`
-	Version string `json:"version,omitempty"`
+	SSO bool `json:"sso"`
 }
 
 func (s *Server) uiConfig(c *fiber.Ctx, _ *call) error {
