@@ -27,7 +27,7 @@ const (
 // to the query's vectors in each repo (one model per repo) and, in hybrid
 // mode, the lexical candidates, fused by app.Ranking.Fuse.
 func (h *Tenant) semanticSearch(ctx context.Context, q app.Query, texts []app.Term, repoNames map[string]string) ([]app.SearchResult, error) {
-	set, err := h.t.vectorIndexes(ctx)
+	byDims, err := h.t.vectorIndexes(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -39,7 +39,7 @@ func (h *Tenant) semanticSearch(ctx context.Context, q app.Query, texts []app.Te
 		if q.RepoIDs != nil && !slices.Contains(q.RepoIDs, repo) {
 			continue
 		}
-		if ix := set.byDims[len(qv)]; ix != nil {
+		if ix := byDims[len(qv)]; ix != nil {
 			hits = append(hits, ix.Search(repo, qv, k)...)
 		}
 	}

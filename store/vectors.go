@@ -189,23 +189,23 @@ func (t *tenantDB) vectorFile(dims int) string {
 	return filepath.Join(t.dir, "vectors-"+strconv.Itoa(dims)+".idx")
 }
 
-// vectorIndexes returns the loaded vector indexes, loading (or rebuilding)
-// them on first use.
-func (t *tenantDB) vectorIndexes(ctx context.Context) (*vectorSet, error) {
+// vectorIndexes returns the loaded vector indexes by vector length (a
+// copy of the map: commits may add a length), loading or rebuilding them
+// on first use.
+func (t *tenantDB) vectorIndexes(ctx context.Context) (map[int]app.VectorIndex, error) {
 	if t.vectorKit == nil {
 		return nil, app.Errorf(app.EINTERNAL, "semantic search is not available on this server")
 	}
 	t.vecMu.Lock()
 	defer t.vecMu.Unlock()
-	if t.vecs != nil {
-		return t.vecs, nil
+	if t.vecs == nil {
+		set, err := t.loadVectors(ctx)
+		if err != nil {
+			return nil, err
+		}
+		t.vecs = set
 	}
-	set, err := t.loadVectors(ctx)
-	if err != nil {
-		return nil, err
-	}
-	t.vecs = set
-	return set, nil
+	return maps.Clone(t.vecs.byDims), nil
 }
 
 // loadVectors reads the index files of the vector lengths in use, and
@@ -343,20 +343,32 @@ func (t *tenantDB) applyVectors(ctx context.Context, ch vectorChange) {
 		t.log.ErrorContext(ctx, "vector index unavailable; it will be rebuilt", "workspace", t.id, "error", err)
 		return
 	}
+	// Checks and the map of indexes under vecMu; the index updates outside
+	// it (the indexes lock themselves), so that semantic searches, which
+	// take vecMu, do not wait behind an update that waits for a save.
+	// Commits are serialised by t.mu, so only one update runs at a time.
 	t.vecMu.Lock()
-	defer t.vecMu.Unlock()
 	set := t.vecs
 	switch {
 	case set == nil || set.version >= ch.version:
+		t.vecMu.Unlock()
 		return // already reflected (rebuilt after the commit)
 	case set.version != ch.version-1:
 		// A change in between was never applied: rebuild on next use
 		// rather than save a gap under a current version.
 		t.log.WarnContext(ctx, "vector index missed a change; it will be rebuilt", "workspace", t.id, "have", set.version, "change", ch.version)
 		t.vecs = nil
+		t.vecMu.Unlock()
 		return
 	}
-	for _, ix := range set.byDims {
+	if len(ch.ids) > 0 && set.byDims[ch.dims] == nil {
+		set.byDims[ch.dims] = t.vectorKit.New(ch.dims)
+	}
+	byDims := maps.Clone(set.byDims)
+	t.vecMu.Unlock()
+
+	var err error
+	for _, ix := range byDims {
 		if ch.dropPart {
 			ix.DeletePart(ch.repo)
 		} else if len(ch.del) > 0 {
@@ -364,21 +376,25 @@ func (t *tenantDB) applyVectors(ctx context.Context, ch vectorChange) {
 		}
 	}
 	if len(ch.ids) > 0 {
-		ix := set.byDims[ch.dims]
-		if ix == nil {
-			ix = t.vectorKit.New(ch.dims)
-			set.byDims[ch.dims] = ix
-		}
-		if err := addChunked(ix, ch.repo, ch.ids, ch.vecs); err != nil {
-			// Lengths are checked at upload, so this is a bug; dropping
-			// the loaded set makes the next search rebuild from data.db.
-			t.log.ErrorContext(ctx, "vector index update failed; it will be rebuilt", "workspace", t.id, "error", err)
-			t.vecs = nil
-			return
+		err = addChunked(byDims[ch.dims], ch.repo, ch.ids, ch.vecs)
+	}
+	if err == nil {
+		for _, ix := range byDims {
+			ix.SetGeneration(uint64(ch.version))
 		}
 	}
-	for _, ix := range set.byDims {
-		ix.SetGeneration(uint64(ch.version))
+
+	t.vecMu.Lock()
+	defer t.vecMu.Unlock()
+	if t.vecs != set {
+		return
+	}
+	if err != nil {
+		// Lengths are checked at upload, so this is a bug; dropping the
+		// loaded set makes the next search rebuild from data.db.
+		t.log.ErrorContext(ctx, "vector index update failed; it will be rebuilt", "workspace", t.id, "error", err)
+		t.vecs = nil
+		return
 	}
 	set.version, set.dirty = ch.version, true
 	if len(ch.ids) >= bigVectorChange {
