@@ -29,7 +29,7 @@ type ReadyCheck struct {
 
 // ReadyResponse is the body of /readyz.
 type ReadyResponse struct {
-	Status string       `json:"status"` // "ready" or "unavailable"
+	Status string       `json:"status"`           // "ready" or "unavailable"
 	Checks []ReadyCheck `json:"checks,omitempty"` // for local operators and admins
 }
 
