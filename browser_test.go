@@ -792,6 +792,8 @@ func TestBrowserAccountWorkspaceAndAudit(t *testing.T) {
 	screenshot(t, tab, art, "admin-users")
 	do(t, tab, "open health", chromedp.Navigate(ts.url+"/#/admin/health"))
 	waitFor(t, tab, "the readiness checks", `document.querySelectorAll("#checks tbody tr").length > 0`)
+	do(t, tab, "back up now", chromedp.Click(chromedp.CSS("#backup-now")))
+	waitFor(t, tab, "the backup's result", `document.getElementById("backup-result").textContent.startsWith("backup ")`)
 	screenshot(t, tab, art, "admin-health")
 	do(t, tab, "open settings", chromedp.Navigate(ts.url+"/#/admin/settings"))
 	waitFor(t, tab, "the settings", `document.querySelector("#settings dl")`)

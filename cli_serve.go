@@ -239,6 +239,7 @@ func serve(ctx context.Context, cfg serverConfig, logOut, console io.Writer, rea
 		Version:        version,
 		Ready:          func(ctx context.Context) error { return st.Ping(ctx) },
 		Readiness:      readiness(cfg, set, st, jobs),
+		RunJob:         jobs.runNow,
 		Collectors:     []prometheus.Collector{jobs, workspaceSizes{st}},
 		RateLimits:     web.RateLimits{PerMinute: cfg.RateLimit, AuthPerMinute: cfg.AuthRateLimit},
 		CORSOrigins:    cfg.CORSOrigins,

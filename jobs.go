@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/optiq/optiq/app"
 	"github.com/optiq/optiq/backup"
 	"github.com/optiq/optiq/store"
 	"github.com/optiq/optiq/web"
@@ -114,6 +116,31 @@ func (s *scheduler) runOnce(ctx context.Context, j job) {
 		return
 	}
 	s.log.Info("job done", "job", j.name, "duration", d, "result", result)
+}
+
+// runNow runs the named job at once, as its schedule would, and returns
+// its status afterwards. A job's run that fails is reported in the status,
+// not as an error; an unknown job is.
+func (s *scheduler) runNow(ctx context.Context, name string) (any, error) {
+	s.mu.Lock()
+	jobs := append([]job(nil), s.jobs...)
+	s.mu.Unlock()
+	for _, j := range jobs {
+		if j.name != name {
+			continue
+		}
+		s.runOnce(ctx, j)
+		for _, st := range s.snapshot() {
+			if st.Name == name {
+				return st, nil
+			}
+		}
+	}
+	var names []string
+	for _, j := range jobs {
+		names = append(names, j.name)
+	}
+	return nil, app.Errorf(app.ENOTFOUND, "no job %q on this server (jobs: %s; backups run only when backup_interval is set)", name, strings.Join(names, ", "))
 }
 
 // snapshot returns the status of every job.

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/optiq/optiq/app"
 	"github.com/optiq/optiq/backup"
 	"github.com/optiq/optiq/seal"
 	"github.com/optiq/optiq/web"
@@ -368,5 +369,42 @@ func TestOneServerPerDataDirectory(t *testing.T) {
 	err := serve(context.Background(), cfg, io.Discard, io.Discard, nil)
 	if err == nil || !strings.Contains(err.Error(), "in use by a running optiq server") {
 		t.Fatalf("second server: %v", err)
+	}
+}
+
+// TestBackupNowFromTheAPI: an instance admin runs the backup job at once
+// (the web UI's "back up now"); it is audited; others are refused.
+func TestBackupNowFromTheAPI(t *testing.T) {
+	ts := startServerWith(t, func(c *serverConfig) {})
+	root := newUser(t, ts, "root@example.com", app.RoleAdmin)
+	bob := newUser(t, ts, "bob@example.com", app.RoleMember)
+	run := func(c cli, job string) (int, map[string]any) {
+		_, cfg := clientFor(t, c)
+		req, _ := http.NewRequest("POST", ts.url+"/api/v1/jobs/"+job+"/run", nil)
+		req.Header.Set("Authorization", "Bearer "+cfg.Token)
+		resp, err := insecure.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var body map[string]any
+		json.NewDecoder(resp.Body).Decode(&body)
+		return resp.StatusCode, body
+	}
+	if status, body := run(root, "backup"); status != 200 || body["ok"] != true || body["runs"] != float64(1) || !strings.Contains(fmt.Sprint(body["result"]), "backup ") {
+		t.Fatalf("backup now: %d %v", status, body)
+	}
+	var listed struct{ Backups []backup.Info }
+	if err := json.Unmarshal([]byte(root.ok("", "backup", "list", "--data", ts.data, "--json")), &listed); err != nil || len(listed.Backups) != 1 {
+		t.Fatalf("backups after backup now: %+v %v", listed, err)
+	}
+	if status, _ := run(bob, "backup"); status != http.StatusForbidden {
+		t.Errorf("a member ran the backup job: %d", status)
+	}
+	if status, body := run(root, "nope"); status != http.StatusNotFound || !strings.Contains(fmt.Sprint(body["detail"]), "backup") {
+		t.Errorf("unknown job: %d %v", status, body)
+	}
+	if out := root.ok("", "audit", "list", "--action", app.AuditJobRun); !strings.Contains(out, "backup") {
+		t.Errorf("no audit entry for the job run:\n%s", out)
 	}
 }

@@ -81,6 +81,7 @@ const (
 	EpUIConfig       = "ui.config"
 	EpUserCreate     = "users.create"
 	EpUserDisable    = "users.disable"
+	EpJobRun         = "jobs.run"
 	EpPasswordChange = "me.password"
 	EpSignInList     = "me.sessions"
 	EpSignInRevoke   = "me.sessions.revoke"
@@ -131,6 +132,7 @@ var Endpoints = map[string]Access{
 	EpUserDelete:     {Admin: true, Interactive: true, Reauth: true},
 	EpUserCreate:     {Admin: true, Interactive: true, Reauth: true},
 	EpUserDisable:    {Admin: true, Interactive: true, Reauth: true},
+	EpJobRun:         {Scope: ScopeAdmin, Admin: true},
 	EpPasswordChange: {Interactive: true}, // the current password is the check
 	EpSignInList:     {Interactive: true},
 	EpSignInRevoke:   {Interactive: true},

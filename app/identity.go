@@ -27,6 +27,7 @@ const (
 	AuditUserDelete      = "user.delete"
 	AuditUserCreate      = "user.create"
 	AuditUserDisable     = "user.disable"
+	AuditJobRun          = "job.run"
 	AuditUserEnable      = "user.enable"
 	AuditPasswordChange  = "user.password"
 	AuditSessionRevoke   = "session.revoke"

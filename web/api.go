@@ -108,6 +108,7 @@ func (s *Server) table() []route {
 		{method: "GET", path: "/api/v1/ui/config", endpoint: app.EpUIConfig, h: s.uiConfig},
 		{method: "POST", path: "/api/v1/users", endpoint: app.EpUserCreate, h: s.createUser},
 		{method: "PUT", path: "/api/v1/users/:id/disabled", endpoint: app.EpUserDisable, h: s.setUserDisabled},
+		{method: "POST", path: "/api/v1/jobs/:name/run", endpoint: app.EpJobRun, h: s.runJob},
 		{method: "POST", path: "/api/v1/me/password", endpoint: app.EpPasswordChange, h: s.changePassword},
 		{method: "GET", path: "/api/v1/me/sessions", endpoint: app.EpSignInList, h: s.listSignIns},
 		{method: "DELETE", path: "/api/v1/me/sessions/:id", endpoint: app.EpSignInRevoke, h: s.revokeSignIn},

@@ -239,3 +239,20 @@ func (s *Server) readiness(c *fiber.Ctx, r *call) error {
 	}
 	return c.Status(status).JSON(resp)
 }
+
+// runJob runs a scheduled job now (the admin's "back up now") and answers
+// with its status once it has finished.
+func (s *Server) runJob(c *fiber.Ctx, r *call) error {
+	if s.cfg.RunJob == nil {
+		return app.Errorf(app.ENOTFOUND, "this server runs no scheduled jobs")
+	}
+	name := c.Params("name")
+	st, err := s.cfg.RunJob(c.UserContext(), name)
+	if err != nil {
+		return err
+	}
+	if err := s.cfg.Accounts.Audit(c.UserContext(), app.AuditEntry{Action: app.AuditJobRun, Target: name}); err != nil {
+		return err
+	}
+	return c.JSON(st)
+}

@@ -46,6 +46,9 @@ type Config struct {
 	// CORSOrigins are the origins allowed cross-origin access (none by
 	// default).
 	CORSOrigins []string
+	// RunJob runs a scheduled job (backup, cleanup) now and returns its
+	// status; nil means there are no jobs to run.
+	RunJob func(ctx context.Context, name string) (any, error)
 	// TrustedProxies may set X-Forwarded-For (none by default).
 	TrustedProxies []netip.Prefix
 }

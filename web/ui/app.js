@@ -1073,8 +1073,21 @@ async function viewHealth() {
   const body = await res.json().catch(() => ({}));
   const checks = body.checks || [];
   const rest = Object.fromEntries(Object.entries(body).filter(([k]) => k !== "checks" && k !== "status"));
+  const backupResult = h("p", { id: "backup-result", role: "status" });
+  const backupNow = h("button", { type: "button", id: "backup-now", onclick: async () => {
+    backupNow.disabled = true;
+    backupResult.textContent = "Backing up…";
+    try {
+      const st = await api("POST", "jobs/backup/run");
+      backupResult.textContent = st.ok ? (st.result || "Backup done.") : `Backup failed: ${st.error}`;
+    } catch (e) {
+      backupResult.textContent = e.message;
+    }
+    backupNow.disabled = false;
+  } }, "Back up now");
   show("Health", h("h1", {}, "Admin"), adminNav(), h("h2", {}, "Instance health"),
     h("p", { id: "ready-status" }, "Status: ", h("span", { class: body.status === "ready" ? "ok" : "bad" }, body.status || `HTTP ${res.status}`)),
+    h("p", {}, backupNow), backupResult,
     h("table", { class: "grid", id: "checks" }, h("thead", {}, h("tr", {}, ["Check", "OK", "Error", "Detail"].map((t) => h("th", {}, t)))),
       h("tbody", {}, checks.map((c) => h("tr", {}, h("td", {}, c.name), h("td", {}, h("span", { class: c.ok ? "ok" : "bad" }, c.ok ? "yes" : "no")), h("td", {}, c.error || ""), h("td", {}, renderValue(c.detail)))))),
     Object.keys(rest).length ? renderValue(rest) : null);
