@@ -3,7 +3,6 @@ package store_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -12,9 +11,6 @@ import (
 	"testing"
 
 	"github.com/optiq/optiq/app"
-	"github.com/optiq/optiq/seal"
-	"github.com/optiq/optiq/search"
-	"github.com/optiq/optiq/search/vector"
 	"github.com/optiq/optiq/store"
 )
 
@@ -326,21 +322,7 @@ func TestVectorIndexStaysCurrent(t *testing.T) {
 // every open, index and search succeeds, and each workspace's vectors
 // survive being closed (saved) and reopened.
 func TestEvictionUnderConcurrency(t *testing.T) {
-	dir := t.TempDir()
-	mk, err := seal.CreateMasterKey(dir + ".master.key")
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(context.Background(), dir, store.Options{
-		Sealer: mk.Sealer(), EmailPepper: mk.Pepper("email"), Logger: slog.New(slog.DiscardHandler),
-		OpenIndex:      func(d string) (app.LexicalIndex, error) { return search.OpenLexical(filepath.Join(d, "lexical")) },
-		Vectors:        vector.Indexes{},
-		MaxOpenTenants: 1,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStoreWith(t, t.TempDir(), func(o *store.Options) { o.MaxOpenTenants = 1 })
 	ctx := context.Background()
 	type ws struct {
 		p    app.Principal

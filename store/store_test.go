@@ -21,6 +21,12 @@ import (
 
 func openStore(t *testing.T, dir string) *store.Store {
 	t.Helper()
+	return openStoreWith(t, dir, nil)
+}
+
+// openStoreWith is openStore with options changed by change.
+func openStoreWith(t *testing.T, dir string, change func(*store.Options)) *store.Store {
+	t.Helper()
 	keyFile := dir + ".master.key"
 	mk, err := seal.LoadMasterKey(keyFile)
 	if os.IsNotExist(err) {
@@ -29,11 +35,15 @@ func openStore(t *testing.T, dir string) *store.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(context.Background(), dir, store.Options{
+	opts := store.Options{
 		Sealer: mk.Sealer(), EmailPepper: mk.Pepper("email"), Logger: slog.New(slog.DiscardHandler),
 		OpenIndex: func(d string) (app.LexicalIndex, error) { return search.OpenLexical(filepath.Join(d, "lexical")) },
 		Vectors:   vector.Indexes{},
-	})
+	}
+	if change != nil {
+		change(&opts)
+	}
+	st, err := store.Open(context.Background(), dir, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
