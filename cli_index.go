@@ -276,6 +276,13 @@ func indexRepo(ctx context.Context, cl *web.Client, ws, repoName, dir string, o 
 			iopts.Model, iopts.Dims = id, model.Dims()
 			sealedModel = rc.Seal(modelPath, modelKind(id), blob)
 			sum.Embeddings = "trained"
+		} else if repo.ModelID != "" {
+			// --retrain on too little text: the repo keeps its model.
+			warn("too little text to train a new embedding model: the repo keeps its current one")
+			if model, err = repoModel(ctx, cl, ws, repo, rc); err != nil {
+				return sum, err
+			}
+			sum.Embeddings = "reused"
 		}
 	default:
 		if model, err = repoModel(ctx, cl, ws, repo, rc); err != nil {

@@ -220,6 +220,13 @@ func TestSideLoadedEmbeddings(t *testing.T) {
 	if sum = indexJSON(t, ada, src, "--repo", "notes", "--embeddings-model", model); sum.Uploaded != 0 {
 		t.Errorf("the same model again re-uploaded %d files", sum.Uploaded)
 	}
+	// --retrain on a corpus too small to train keeps the repo's model.
+	if sum = indexJSON(t, ada, src, "--repo", "notes", "--retrain"); sum.Embeddings != "reused" || len(sum.Warnings) == 0 || !strings.Contains(sum.Warnings[0], "keeps its current one") {
+		t.Errorf("--retrain on too little text: %+v", sum)
+	}
+	if hits := searchCLI(t, ada, "--mode", "semantic", "a cat"); len(hits) == 0 || hits[0].Name != "Kitten" && hits[0].Name != "Tabby" {
+		t.Errorf("semantic search after a --retrain that kept the model: %v", names(hits))
+	}
 }
 
 // TestIndexShowsProgress: on a terminal, every long step of a first index
