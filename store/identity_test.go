@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -269,28 +270,31 @@ func TestTOTPInteropWithOathtool(t *testing.T) {
 	if err != nil {
 		t.Skip("oathtool not installed (Debian package oathtool): skipping the TOTP interoperability test")
 	}
-	st, _, _, _ := openClockStore(t)
+	st, clk, _, _ := openClockStore(t)
 	ctx := context.Background()
 	u, _, _ := st.CreateUser(ctx, "ada@example.com", "a long passphrase", app.RoleMember)
 	e, err := st.EnrolTOTP(ctx, u.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	code := func(offset string) string {
-		out, err := exec.Command(oath, "--totp", "-b", "-N", "now "+offset, e.Secret).Output()
+	// oathtool is given the store's clock (not "now", which moves on and
+	// can cross a 30-second step while the store's clock stands still).
+	code := func(offset time.Duration) string {
+		at := "@" + strconv.FormatInt(clk.Now().Add(offset).Unix(), 10)
+		out, err := exec.Command(oath, "--totp", "-b", "-N", at, e.Secret).Output()
 		if err != nil {
 			t.Fatalf("oathtool: %v", err)
 		}
 		return strings.TrimSpace(string(out))
 	}
-	if _, err := st.ConfirmTOTP(ctx, u.ID, code("+ 0 seconds")); err != nil {
+	if _, err := st.ConfirmTOTP(ctx, u.ID, code(0)); err != nil {
 		t.Fatalf("oathtool code refused at enrolment: %v", err)
 	}
 	res, _ := st.Login(ctx, "ada@example.com", "a long passphrase")
-	if _, err := st.LoginMFA(ctx, res.Challenge, "totp", code("+ 0 seconds")); err == nil {
+	if _, err := st.LoginMFA(ctx, res.Challenge, "totp", code(0)); err == nil {
 		t.Error("replayed oathtool code accepted")
 	}
-	c2 := code("+ 30 seconds")
+	c2 := code(30 * time.Second)
 	if _, err := st.LoginMFA(ctx, res.Challenge, "totp", c2); err != nil {
 		t.Errorf("oathtool code for the next step refused: %v", err)
 	}
