@@ -41,6 +41,18 @@ func copyGoPackages(t *testing.T, dir string, pkgs ...string) {
 	}
 }
 
+// semanticRepo starts a server with a signed-in user who owns an empty
+// repo, a private model cache and an empty source directory.
+func semanticRepo(t *testing.T, repo string) (ts *testServer, ada cli, cache, src string) {
+	t.Helper()
+	ts = startServer(t)
+	ada = newUser(t, ts, "ada@example.com", "admin")
+	ada.ok("", "repo", "create", repo)
+	cache = t.TempDir()
+	t.Setenv("OPTIQ_CACHE_DIR", cache)
+	return ts, ada, cache, t.TempDir()
+}
+
 func indexJSON(t *testing.T, c cli, args ...string) indexSummary {
 	t.Helper()
 	var sum indexSummary
@@ -60,13 +72,7 @@ func rankOf(hits []searchHit, name string) int {
 }
 
 func TestSemanticEndToEnd(t *testing.T) {
-	ts := startServer(t)
-	ada := newUser(t, ts, "ada@example.com", "admin")
-	ada.ok("", "repo", "create", "std")
-	cache := t.TempDir()
-	t.Setenv("OPTIQ_CACHE_DIR", cache)
-
-	src := t.TempDir()
+	ts, ada, cache, src := semanticRepo(t, "std")
 	copyGoPackages(t, src, "strings", "bufio", "sort")
 	// A word that only doc comments use: it enters the model's vocabulary,
 	// which the server must hold only sealed.
@@ -183,11 +189,7 @@ func names(hits []searchHit) []string {
 // TestSideLoadedEmbeddings: a site's static embeddings file stands in for
 // a trained model; it is stored sealed like one and reused by later runs.
 func TestSideLoadedEmbeddings(t *testing.T) {
-	ts := startServer(t)
-	ada := newUser(t, ts, "ada@example.com", "admin")
-	ada.ok("", "repo", "create", "notes")
-	t.Setenv("OPTIQ_CACHE_DIR", t.TempDir())
-	src := t.TempDir()
+	_, ada, _, src := semanticRepo(t, "notes")
 	os.WriteFile(filepath.Join(src, "a.go"), []byte("package a\n\n// Kitten purrs.\nfunc Kitten() {}\n\n// Rocket flies.\nfunc Rocket() {}\n"), 0o644)
 	// 8-dimensional "embeddings": feline words share a direction, space
 	// words another.
@@ -232,11 +234,7 @@ func TestSideLoadedEmbeddings(t *testing.T) {
 // TestIndexShowsProgress: on a terminal, every long step of a first index
 // shows progress: parsing for the model, training, then uploading.
 func TestIndexShowsProgress(t *testing.T) {
-	ts := startServer(t)
-	ada := newUser(t, ts, "ada@example.com", "admin")
-	ada.ok("", "repo", "create", "std")
-	t.Setenv("OPTIQ_CACHE_DIR", t.TempDir())
-	src := t.TempDir()
+	_, ada, _, src := semanticRepo(t, "std")
 	copyGoPackages(t, src, "strings")
 	cl, cfg := clientFor(t, ada)
 	var progress bytes.Buffer

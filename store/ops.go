@@ -43,20 +43,7 @@ func (s *Store) ProbeWrite(ctx context.Context) error {
 
 // WorkspaceIDs lists every workspace id.
 func (s *Store) WorkspaceIDs(ctx context.Context) ([]string, error) {
-	rows, err := s.control.read.QueryContext(ctx, `SELECT id FROM workspaces ORDER BY id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return queryStrings(ctx, s.control.read, `SELECT id FROM workspaces ORDER BY id`)
 }
 
 // ProbeTenant opens one workspace's data.db (the first by id) and reads
