@@ -90,8 +90,16 @@ func TestSemanticEndToEnd(t *testing.T) {
 		t.Fatalf("first index: embeddings %q, %d vectors for %d symbols", sum.Embeddings, sum.Vectors, sum.Symbols)
 	}
 	// The trained model is cached (sealed) for later runs and searches.
-	if cached, _ := filepath.Glob(filepath.Join(cache, "models", "r_*.sealed")); len(cached) != 1 {
+	cached, _ := filepath.Glob(filepath.Join(cache, "models", "r_*.sealed"))
+	if len(cached) != 1 {
 		t.Fatalf("cached models: %v", cached)
+	}
+	// A machine without it in its cache downloads the same sealed blob.
+	uploaded, _ := os.ReadFile(cached[0])
+	os.RemoveAll(filepath.Join(cache, "models"))
+	searchCLI(t, ada, "--mode", "semantic", "reports whether the string begins with prefix")
+	if downloaded, err := os.ReadFile(cached[0]); err != nil || !bytes.Equal(downloaded, uploaded) {
+		t.Fatalf("downloaded model (%d bytes, %v) differs from the uploaded one (%d bytes)", len(downloaded), err, len(uploaded))
 	}
 
 	// Finding code by what it does, in semantic and (by default, for

@@ -363,12 +363,18 @@ func (s *Server) putModel(c *fiber.Ctx, r *call) error {
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
+// ModelIDHeader names the id of the sealed model a model download carries
+// (the body is the sealed blob itself).
+const ModelIDHeader = "X-Optiq-Model-Id"
+
 // ModelResponse is a repo's sealed embedding model.
 type ModelResponse struct {
-	ID    string `json:"id"`
-	Model []byte `json:"model"`
+	ID    string
+	Model []byte
 }
 
+// getModel sends a repo's sealed model as the body, with its id in a
+// header: no JSON or base64 copies of a blob of up to maxBody bytes.
 func (s *Server) getModel(c *fiber.Ctx, r *call) error {
 	repo, err := s.repo(c, r)
 	if err != nil {
@@ -378,7 +384,9 @@ func (s *Server) getModel(c *fiber.Ctx, r *call) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(ModelResponse{ID: id, Model: blob})
+	c.Set(ModelIDHeader, id)
+	c.Set(fiber.HeaderContentType, fiber.MIMEOctetStream)
+	return c.Send(blob)
 }
 
 func (s *Server) commitIndex(c *fiber.Ctx, r *call) error {

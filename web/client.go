@@ -131,6 +131,13 @@ type rawBody struct {
 	data        []byte
 }
 
+// rawResponse receives a response body as is (up to maxBody bytes), with
+// the response's headers.
+type rawResponse struct {
+	header http.Header
+	body   []byte
+}
+
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
 	var body io.Reader
 	contentType := "application/json"
@@ -169,6 +176,17 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		return &APIError{Status: resp.StatusCode, Code: p.Code, Message: p.Detail, RequestID: p.RequestID}
 	}
 	if out == nil {
+		return nil
+	}
+	if raw, ok := out.(*rawResponse); ok {
+		b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+		if err != nil {
+			return fmt.Errorf("reading the answer from %s: %w", c.base, err)
+		}
+		if len(b) > maxBody {
+			return fmt.Errorf("unexpected answer from server: more than %d MiB", maxBody>>20)
+		}
+		raw.header, raw.body = resp.Header, b
 		return nil
 	}
 	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
@@ -246,8 +264,12 @@ func (c *Client) PutModel(ctx context.Context, ws, repo, session string, blob []
 
 // Model downloads a repo's sealed embedding model.
 func (c *Client) Model(ctx context.Context, ws, repo string) (ModelResponse, error) {
-	var out ModelResponse
-	err := c.do(ctx, "GET", wsPath(ws, "repos", repo, "model"), nil, &out)
+	var raw rawResponse
+	err := c.do(ctx, "GET", wsPath(ws, "repos", repo, "model"), nil, &raw)
+	out := ModelResponse{ID: raw.header.Get(ModelIDHeader), Model: raw.body}
+	if err == nil && out.ID == "" {
+		err = errors.New("unexpected answer from server: a model without its id")
+	}
 	return out, err
 }
 
