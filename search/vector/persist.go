@@ -9,6 +9,7 @@ import (
 	"hash/crc32"
 	"io"
 	"io/fs"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -39,11 +40,33 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // much is allocated ahead of the data actually arriving.
 const chunk = 64 << 10
 
-// WriteTo writes the index in its file format. It holds the read lock for
-// the duration, so searches continue while writes wait.
+// WriteTo writes the index in its file format. It takes the lock only to
+// note what it will write: searches and writes go on meanwhile (a write
+// that would change a partition being written changes a copy instead).
 func (ix *Index) WriteTo(w io.Writer) (int64, error) {
-	ix.mu.RLock()
-	defer ix.mu.RUnlock()
+	type view struct {
+		ids   []int64
+		codes []int8
+		inorm []float32
+		signs []uint64
+	}
+	ix.mu.Lock()
+	gen := ix.gen
+	parts := make(map[string]view, len(ix.parts))
+	for k, p := range ix.parts {
+		p.readers++
+		parts[k] = view{p.ids, p.codes, p.inorm, p.signs}
+	}
+	held := maps.Clone(ix.parts)
+	ix.mu.Unlock()
+	defer func() {
+		ix.mu.Lock()
+		for _, p := range held {
+			p.readers--
+		}
+		ix.mu.Unlock()
+	}()
+
 	cw := &countWriter{w: w}
 	crc := crc32.New(castagnoli)
 	bw := bufio.NewWriterSize(io.MultiWriter(cw, crc), chunk)
@@ -56,15 +79,11 @@ func (ix *Index) WriteTo(w io.Writer) (int64, error) {
 	buf = binary.LittleEndian.AppendUint32(buf, fileVersion)
 	buf = binary.LittleEndian.AppendUint32(buf, uint32(ix.dims))
 	buf = binary.LittleEndian.AppendUint64(buf, ix.seed)
-	buf = binary.LittleEndian.AppendUint64(buf, ix.gen)
-	buf = binary.LittleEndian.AppendUint32(buf, uint32(len(ix.parts)))
-	keys := make([]string, 0, len(ix.parts))
-	for k := range ix.parts {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
+	buf = binary.LittleEndian.AppendUint64(buf, gen)
+	buf = binary.LittleEndian.AppendUint32(buf, uint32(len(parts)))
+	keys := slices.Sorted(maps.Keys(parts))
 	for _, k := range keys {
-		p := ix.parts[k]
+		p := parts[k]
 		buf = binary.LittleEndian.AppendUint32(buf, uint32(len(k)))
 		flush()
 		bw.WriteString(k)

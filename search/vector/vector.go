@@ -21,6 +21,7 @@ package vector
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"math/bits"
 	"math/rand/v2"
@@ -85,6 +86,29 @@ type partition struct {
 	codes []int8    // len(ids) × dims
 	inorm []float32 // 1 / ‖code‖
 	signs []uint64  // len(ids) × words
+	// readers counts the WriteTo calls reading this partition without the
+	// lock. While it is not zero the partition is not changed in place:
+	// appends go past what they read, and any other change is made to a
+	// copy (own).
+	readers int
+}
+
+// own returns the partition of part, ready to be changed in place: p
+// itself, or a copy that replaces it while a WriteTo reads p. The caller
+// holds the write lock.
+func (ix *Index) own(part string, p *partition) *partition {
+	if p.readers == 0 {
+		return p
+	}
+	c := &partition{
+		ids:   slices.Clone(p.ids),
+		pos:   maps.Clone(p.pos),
+		codes: slices.Clone(p.codes),
+		inorm: slices.Clone(p.inorm),
+		signs: slices.Clone(p.signs),
+	}
+	ix.parts[part] = c
+	return c
 }
 
 // New returns an empty index for vectors of the given dimension.
@@ -242,6 +266,7 @@ func (ix *Index) AddBatch(part string, ids []int64, vecs [][]int8) error {
 			p.signs = append(p.signs, sign...)
 			continue
 		}
+		p = ix.own(part, p)
 		copy(p.codes[int(j)*ix.dims:], vecs[i])
 		p.inorm[j] = inorms[i]
 		copy(p.signs[int(j)*w:], sign)
@@ -267,6 +292,7 @@ func (ix *Index) deleteLocked(part string, ids ...int64) {
 		if !ok {
 			continue
 		}
+		p = ix.own(part, p)
 		last := int32(len(p.ids) - 1)
 		if i != last { // move the last vector into the hole
 			p.ids[i] = p.ids[last]

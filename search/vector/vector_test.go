@@ -13,6 +13,7 @@ import (
 	"sort"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/optiq/optiq/search/vector"
 )
@@ -401,4 +402,82 @@ func FuzzReadFrom(f *testing.F) {
 			ix.Search(p, q, 3)
 		}
 	})
+}
+
+// pausedWriter blocks its first write until released, so a test can change
+// an index while WriteTo is half-way.
+type pausedWriter struct {
+	buf      bytes.Buffer
+	started  chan struct{}
+	release  chan struct{}
+	didPause bool
+}
+
+func (w *pausedWriter) Write(p []byte) (int, error) {
+	if !w.didPause {
+		w.didPause = true
+		close(w.started)
+		<-w.release
+	}
+	return w.buf.Write(p)
+}
+
+// TestWriteToDoesNotHoldWritesBack: while an index is being written out,
+// changes and searches proceed, and the file holds the index as it was
+// when the write began.
+func TestWriteToDoesNotHoldWritesBack(t *testing.T) {
+	const dims = 64
+	ix := vector.New(dims)
+	vecs := clustered(7, 2000, dims, 10, 0.5)
+	for i, v := range vecs {
+		ix.Add([]string{"a", "b"}[i%2], int64(i), v)
+	}
+	ix.SetGeneration(3)
+	var before bytes.Buffer
+	if _, err := ix.WriteTo(&before); err != nil {
+		t.Fatal(err)
+	}
+
+	w := &pausedWriter{started: make(chan struct{}), release: make(chan struct{})}
+	done := make(chan error)
+	go func() {
+		_, err := ix.WriteTo(w)
+		done <- err
+	}()
+	<-w.started
+	changed := make(chan struct{})
+	go func() { // would block on the lock if WriteTo held it
+		defer close(changed)
+		ix.Add("a", 0, vecs[1])    // in place
+		ix.Delete("a", 2, 4, 6)    // moves vectors into holes
+		ix.Add("b", 5000, vecs[3]) // appends
+		ix.Add("c", 1, vecs[5])    // new partition
+		ix.DeletePart("b")         // drops one
+		ix.SetGeneration(4)
+		if hits := ix.Search("a", vecs[1], 1); len(hits) != 1 {
+			t.Errorf("search during a write: %v", hits)
+		}
+	}()
+	select {
+	case <-changed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("changes waited for WriteTo")
+	}
+	close(w.release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(w.buf.Bytes(), before.Bytes()) {
+		t.Fatal("the file written during changes is not the index as it was when the write began")
+	}
+	// The changes themselves took effect.
+	var after bytes.Buffer
+	ix.WriteTo(&after)
+	ix2, err := vector.ReadFrom(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(ix2.Parts(), []string{"a", "c"}) || ix2.Len("a") != 997 || ix2.Generation() != 4 {
+		t.Fatalf("after the changes: parts %v, %d in a, generation %d", ix2.Parts(), ix2.Len("a"), ix2.Generation())
+	}
 }
