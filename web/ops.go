@@ -111,8 +111,8 @@ func (s *Server) clientAddr(c *fiber.Ctx) error {
 			hops = append(hops, strings.Split(string(h), ",")...)
 		}
 		for i := len(hops) - 1; i >= 0; i-- {
-			a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-			if err != nil {
+			a, ok := parseHop(hops[i])
+			if !ok {
 				break // garbage: keep the last hop we could trust
 			}
 			client = a.Unmap()
@@ -123,6 +123,20 @@ func (s *Server) clientAddr(c *fiber.Ctx) error {
 	}
 	c.Locals("client_ip", client.String())
 	return c.Next()
+}
+
+// parseHop reads one X-Forwarded-For entry: an address, or an address
+// with a port ("203.0.113.7:5123", "[2001:db8::1]:443"), as some proxies
+// write them.
+func parseHop(h string) (netip.Addr, bool) {
+	h = strings.TrimSpace(h)
+	if a, err := netip.ParseAddr(h); err == nil {
+		return a, true
+	}
+	if ap, err := netip.ParseAddrPort(h); err == nil {
+		return ap.Addr(), true
+	}
+	return netip.Addr{}, false
 }
 
 // clientIP is the request's client address (see clientAddr).

@@ -217,6 +217,14 @@ func TestTrustedProxies(t *testing.T) {
 	if s := get("203.0.113.8"); s != 200 {
 		t.Fatalf("another client behind the proxy: %d", s)
 	}
+	// Entries with ports name the same client (some proxies write them);
+	// a trusted proxy's own entry is walked past.
+	if s := get("203.0.113.8:5123, 127.0.0.1:8080"); s != 200 {
+		t.Fatalf("second request of 203.0.113.8: %d", s)
+	}
+	if s := get("[2001:db8::1]:443, 203.0.113.8:6000"); s != http.StatusTooManyRequests {
+		t.Fatalf("an entry with a port escaped the budget of 203.0.113.8: %d", s)
+	}
 	if !strings.Contains(logs.String(), `"remote":"203.0.113.7"`) {
 		t.Fatalf("log lines do not carry the forwarded client address:\n%s", logs.String())
 	}
