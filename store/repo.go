@@ -654,7 +654,7 @@ func (h *Tenant) stage(ctx context.Context, repoID, sessionID string, files []ap
 			return err
 		}
 		defer insFile.Close()
-		insSym, err := tx.PrepareContext(ctx, `INSERT INTO symbols (file_id, name, lname, kind, container, line, end_line, signature, doc, vec) VALUES (?,?,?,?,?,?,?,?,?,?)`)
+		insSym, err := tx.PrepareContext(ctx, `INSERT INTO symbols (file_id, name, lname, kind, container, line, end_line, signature, doc, vec, rank) VALUES (?,?,?,?,?,?,?,?,?,?,?)`)
 		if err != nil {
 			return err
 		}
@@ -674,7 +674,7 @@ func (h *Tenant) stage(ctx context.Context, repoID, sessionID string, files []ap
 				return err
 			}
 			for _, sym := range f.Symbols {
-				if _, err := insSym.ExecContext(ctx, fileID, sym.Name, strings.ToLower(sym.Name), sym.Kind, sym.Container, sym.Line, sym.EndLine, sym.Signature, sym.Doc, vecBytes(sym.Vector)); err != nil {
+				if _, err := insSym.ExecContext(ctx, fileID, sym.Name, strings.ToLower(sym.Name), sym.Kind, sym.Container, sym.Line, sym.EndLine, sym.Signature, sym.Doc, vecBytes(sym.Vector), symbolRank(sym.Kind, f.Path, f.Generated)); err != nil {
 					return err
 				}
 			}

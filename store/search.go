@@ -2,12 +2,14 @@ package store
 
 import (
 	"context"
+	"database/sql/driver"
 	"path"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/optiq/optiq/app"
+	"modernc.org/sqlite"
 )
 
 // Bounds on the work one search may do.
@@ -55,12 +57,13 @@ func (h *Tenant) Search(ctx context.Context, q app.Query) ([]app.SearchResult, e
 			return nil, err
 		}
 	case len(texts) > 0:
-		if cands, err = h.symbolsByName(ctx, q, texts); err != nil {
+		if cands, err = h.bestSymbols(ctx, q, texts, q.Limit); err != nil {
 			return nil, err
 		}
 		// Free text also finds files, unless the query asks for symbols
-		// only (symbol mode, sym:, or a kind filter other than file).
-		if q.Mode != app.ModeSymbol && !hasField(q, app.FieldSym) && (len(kinds) == 0 || slices.Contains(kinds, "file")) {
+		// only (symbol mode, sym:, or a kind filter other than file), or
+		// the symbols found fill the page with matches no file can beat.
+		if q.Mode != app.ModeSymbol && !hasField(q, app.FieldSym) && (len(kinds) == 0 || slices.Contains(kinds, "file")) && !pageBeatsFiles(cands, q.Limit) {
 			files, err := h.files(ctx, q, texts)
 			if err != nil {
 				return nil, err
@@ -91,6 +94,20 @@ func (h *Tenant) Search(ctx context.Context, q app.Query) ([]app.SearchResult, e
 		out[i] = c.r
 	}
 	return out, nil
+}
+
+// bestFile is the best ranking a file can have: files match at
+// TierExact at best (their base name) and rank as kind 1.
+var bestFile = app.Ranking{Tier: app.TierExact, Kind: 1}
+
+// pageBeatsFiles sorts cands and reports whether the best limit of them all
+// rank above any file.
+func pageBeatsFiles(cands []candidate, limit int) bool {
+	if len(cands) < limit {
+		return false
+	}
+	slices.SortStableFunc(cands, func(a, b candidate) int { return a.rank.Compare(b.rank) })
+	return cands[limit-1].rank.Compare(bestFile) < 0
 }
 
 // pathClass is app.PathClass, with files the client marked as generated
@@ -150,8 +167,32 @@ func (h *Tenant) resolveRepos(ctx context.Context, q *app.Query) (map[string]str
 }
 
 // symbolsByName ranks the symbols whose names the lexical index matched,
-// fetching them tier by tier and stopping once the best tiers fill the page.
+// keeping at least as many of the best as hybrid search fuses.
 func (h *Tenant) symbolsByName(ctx context.Context, q app.Query, texts []app.Term) ([]candidate, error) {
+	return h.bestSymbols(ctx, q, texts, max(q.Limit, hybridRescore))
+}
+
+// bestSymbols ranks the symbols whose names the lexical index matched,
+// group by group in the order of the names' tiers, stopping once the best
+// groups fill the page. Of each group only the best keep rows in
+// app.Ranking order are fetched (keep ≥ q.Limit), so the best keep of the
+// result are those of every row of the groups fetched.
+func (h *Tenant) bestSymbols(ctx context.Context, q app.Query, texts []app.Term, keep int) ([]candidate, error) {
+	keep = max(keep, q.Limit)
+	// A name equal to the query ranks above any other, and SQLite finds it
+	// without the lexical index: when the query's own name fills the best
+	// keep, names that only start like it or resemble it cannot change them.
+	lname, exactOnly := exactName(texts)
+	var exact []candidate
+	if exactOnly {
+		var err error
+		if exact, err = h.exactRows(ctx, q, texts, lname, keep); err != nil {
+			return nil, err
+		}
+		if len(exact) >= keep {
+			return exact, nil
+		}
+	}
 	names, err := h.t.index.Names(ctx, texts, maxNames)
 	if err != nil {
 		return nil, err
@@ -166,12 +207,18 @@ func (h *Tenant) symbolsByName(ctx context.Context, q app.Query, texts []app.Ter
 		if len(byTier[tier]) == 0 {
 			continue
 		}
-		rows, err := h.symbolRows(ctx, q, byTier[tier], maxSymbolRows-len(out))
+		var rows []candidate
+		switch n := min(keep, maxSymbolRows-len(out)); {
+		case tier <= app.TierExact && exactOnly && len(byTier[tier]) == 1 && byTier[tier][0] == lname:
+			rows = exact
+		case tier <= app.TierExact:
+			// Names equal to every term ignoring case: one at most.
+			rows, err = h.exactRows(ctx, q, texts, byTier[tier][0], n)
+		default:
+			rows, err = h.tierRows(ctx, q, texts, tier, byTier[tier], n)
+		}
 		if err != nil {
 			return nil, err
-		}
-		for i := range rows {
-			rows[i].rank.Tier = nameTier(texts, rows[i].r.Name)
 		}
 		out = append(out, rows...)
 		// Both spellings of a case-insensitive match share a tier group, so
@@ -183,6 +230,90 @@ func (h *Tenant) symbolsByName(ctx context.Context, q app.Query, texts []app.Ter
 	return out, nil
 }
 
+// exactName returns the lower-case name every text term equals ignoring
+// case, if there is one.
+func exactName(texts []app.Term) (string, bool) {
+	if len(texts) == 0 {
+		return "", false
+	}
+	l := strings.ToLower(texts[0].Value)
+	for _, t := range texts[1:] {
+		if strings.ToLower(t.Value) != l {
+			return "", false
+		}
+	}
+	return l, l != ""
+}
+
+// rankOrder orders the rows of one tier as app.Ranking.Compare does: rank
+// packs kind rank, path class and path length. Ties (several symbols on
+// one line) go by name and row id.
+const rankOrder = `s.rank, f.path, s.line, s.lname, s.id`
+
+// exactRows returns the best limit live symbols named lname, the query's
+// text ignoring case: those spelt exactly as every term first (TierExactCase),
+// then the other spellings (TierExact). Both come in index order.
+func (h *Tenant) exactRows(ctx context.Context, q app.Query, texts []app.Term, lname string, limit int) ([]candidate, error) {
+	spelling := texts[0].Value
+	for _, t := range texts[1:] {
+		if t.Value != spelling {
+			spelling = "" // no name equals them all: none is same-case
+		}
+	}
+	if spelling == "" {
+		rows, err := h.symbolRowsOrdered(ctx, q, `s.lname = ?`, []any{lname}, rankOrder, 1, limit)
+		setTier(rows, app.TierExact)
+		return rows, err
+	}
+	same, err := h.symbolRowsOrdered(ctx, q, `s.lname = ? AND s.name = ?`, []any{lname, spelling}, rankOrder, 2, limit)
+	if err != nil || len(same) >= limit {
+		setTier(same, app.TierExactCase)
+		return same, err
+	}
+	setTier(same, app.TierExactCase)
+	other, err := h.symbolRowsOrdered(ctx, q, `s.lname = ? AND s.name != ?`, []any{lname, spelling}, rankOrder, 2, limit-len(same))
+	setTier(other, app.TierExact)
+	return append(same, other...), err
+}
+
+// tierRows returns the best limit live symbols with the names lnames,
+// which the lexical index matched at tier (TierPrefix or worse). Every
+// spelling of a name starting with the query matches at TierPrefix; for the
+// worse tiers the spelling decides (camelCase parts), so SQLite computes
+// each row's tier with nameTier (optiq_name_tier).
+func (h *Tenant) tierRows(ctx context.Context, q app.Query, texts []app.Term, tier int, lnames []string, limit int) ([]candidate, error) {
+	cond := `s.lname IN (` + placeholders(len(lnames)) + `)`
+	if tier == app.TierPrefix {
+		// The rows ranked at most the limit-th smallest rank of the
+		// names (read from the index alone) hold the best limit, unless
+		// filters or pending rows leave fewer than limit of them.
+		args := append(toAny(lnames), toAny(lnames)...)
+		args = append(args, limit-1)
+		rows, err := h.symbolRowsOrdered(ctx, q, cond+` AND s.rank <= (SELECT rank FROM symbols WHERE lname IN (`+placeholders(len(lnames))+`) ORDER BY rank LIMIT 1 OFFSET ?)`, args, rankOrder, len(args), limit)
+		if err == nil && len(rows) < limit {
+			rows, err = h.symbolRowsOrdered(ctx, q, cond, toAny(lnames), rankOrder, len(lnames), limit)
+		}
+		setTier(rows, app.TierPrefix)
+		return rows, err
+	}
+	order := `optiq_name_tier(s.name` + strings.Repeat(`, ?`, len(texts)) + `), ` + rankOrder
+	args := toAny(lnames)
+	for _, t := range texts {
+		args = append(args, t.Value)
+	}
+	rows, err := h.symbolRowsOrdered(ctx, q, cond, args, order, len(lnames), limit)
+	for i := range rows {
+		rows[i].rank.Tier = nameTier(texts, rows[i].r.Name)
+	}
+	return rows, err
+}
+
+func setTier(rows []candidate, tier int) {
+	for i := range rows {
+		rows[i].rank.Tier = tier
+	}
+}
+
 // nameTier is the worst tier over the query's text terms: every term must
 // match the name.
 func nameTier(texts []app.Term, name string) int {
@@ -191,6 +322,38 @@ func nameTier(texts []app.Term, name string) int {
 		tier = max(tier, app.MatchTier(t.Value, name))
 	}
 	return tier
+}
+
+// symbolRank is the rank column of a symbol: its kind rank, its file's path
+// class and its path length, packed so that integer order is
+// app.Ranking.Compare's order on those three.
+func symbolRank(kind, path string, generated bool) int64 {
+	return int64(app.KindRank(kind)*3+pathClass(path, generated))<<32 | int64(len(path))
+}
+
+func init() {
+	// optiq_symbol_rank(kind, path, generated) backfills the rank column
+	// (migration 0003); optiq_name_tier(name, term...) is nameTier.
+	err := sqlite.RegisterDeterministicScalarFunction("optiq_symbol_rank", 3, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		kind, _ := args[0].(string)
+		path, _ := args[1].(string)
+		generated, _ := args[2].(int64)
+		return symbolRank(kind, path, generated != 0), nil
+	})
+	if err == nil {
+		err = sqlite.RegisterDeterministicScalarFunction("optiq_name_tier", -1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+			name, _ := args[0].(string)
+			tier := app.TierExactCase
+			for _, a := range args[1:] {
+				v, _ := a.(string)
+				tier = max(tier, app.MatchTier(v, name))
+			}
+			return int64(tier), nil
+		})
+	}
+	if err != nil {
+		panic(err)
+	}
 }
 
 // symbolRows fetches live symbols with the query's filters applied: names
@@ -204,17 +367,28 @@ func (h *Tenant) symbolRows(ctx context.Context, q app.Query, lnames []string, l
 
 // symbolRowsWhere is symbolRows with any condition on symbols s.
 func (h *Tenant) symbolRowsWhere(ctx context.Context, q app.Query, cond string, condArgs []any, limit int) ([]candidate, error) {
+	return h.symbolRowsOrdered(ctx, q, cond, condArgs, "", len(condArgs), limit)
+}
+
+// symbolRowsOrdered is symbolRowsWhere with the rows in order (SQL on
+// symbols s and files f; "" for any order): args[:nCond] are the
+// condition's arguments, the rest the order's.
+func (h *Tenant) symbolRowsOrdered(ctx context.Context, q app.Query, cond string, args []any, order string, nCond int, limit int) ([]candidate, error) {
 	var where []string
-	var args []any
+	var all []any
 	if cond != "" {
 		where = append(where, cond)
-		args = append(args, condArgs...)
+		all = append(all, args[:nCond]...)
 	}
 	w, a := filterSQL(q, true)
-	where, args = append(where, w...), append(args, a...)
-	args = append(args, limit)
+	where, all = append(where, w...), append(all, a...)
+	all = append(all, args[nCond:]...)
+	if order != "" {
+		order = ` ORDER BY ` + order
+	}
+	all = append(all, limit)
 	rows, err := h.t.db.read.QueryContext(ctx, `SELECT s.id, f.repo_id, f.path, f.language, f.generated, s.name, s.kind, s.container, s.line, s.end_line
-		FROM symbols s JOIN files f ON f.id = s.file_id WHERE f.session_id IS NULL AND `+strings.Join(where, " AND ")+` LIMIT ?`, args...)
+		FROM symbols s JOIN files f ON f.id = s.file_id WHERE f.session_id IS NULL AND `+strings.Join(where, " AND ")+order+` LIMIT ?`, all...)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,198 @@
+package store_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/optiq/optiq/app"
+	"github.com/optiq/optiq/store"
+)
+
+// rankCorpus indexes a generated corpus built for ties: names in several
+// spellings, every kind, paths of equal length in each path class, files
+// marked generated, and several symbols on one line.
+func rankCorpus(t *testing.T, tn app.Tenant, seed uint64) {
+	t.Helper()
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(seed, 1))
+	words := []string{"handle", "Handle", "HANDLE", "handleRequest", "HandleRequest", "handle_request", "HandleRequst",
+		"getUser", "GetUserName", "getusername", "HTTPServer", "httpServer", "httpserver", "Get", "get", "String", "string", "Stringer", "ToString", "mainLoop", "main", "Main", "hndlReq"}
+	kinds := []string{app.KindFunction, app.KindMethod, app.KindType, app.KindField, app.KindConstant, app.KindVariable, app.KindPackage, "other"}
+	dirs := []string{"a", "b", "vendor", "test", "src/x", "src/y"}
+	bases := []string{"x.go", "y.go", "x_test.go", "y_test.go", "x.pb.go", "handle.go", "main.go", "string.go"}
+	for r := range 2 {
+		repo, err := tn.CreateRepo(ctx, fmt.Sprintf("r%d", r), make([]byte, 16), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var manifest []app.FileFingerprint
+		var ups []app.FileUpload
+		for _, d := range dirs {
+			for _, b := range bases {
+				p := d + "/" + b
+				up := app.FileUpload{Path: p, Fingerprint: fp(p), Language: "go", Size: 1, Content: []byte("sealed"), Generated: rng.IntN(6) == 0}
+				if rng.IntN(4) == 0 {
+					up.Language = "python"
+				}
+				for range 6 + rng.IntN(20) {
+					line := 1 + rng.IntN(4)
+					up.Symbols = append(up.Symbols, app.EncryptedSymbol{Name: words[rng.IntN(len(words))], Kind: kinds[rng.IntN(len(kinds))], Line: line, EndLine: line})
+				}
+				manifest = append(manifest, app.FileFingerprint{Path: p, Fingerprint: fp(p)})
+				ups = append(ups, up)
+			}
+		}
+		plan, err := tn.BeginIndex(ctx, repo.ID, manifest, app.IndexOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tn.Upload(ctx, repo.ID, plan.SessionID, ups); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tn.CommitIndex(ctx, repo.ID, plan.SessionID); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+var rankQueries = []string{
+	"handle", "Handle", "HANDLE", "hand", "Hand", "handleRequest", "handlerequest", "HandleRequest", "handle_request",
+	"handleReq", "hndlReq", "getUsr", "GetUserName", "getuser", "String", "string", "str", "Stringer", "ToString",
+	"main", "Main", "mai", "handel", "Strng", `"handle"`, `"Handle"`, "handle Handle", "handle get", "sym:main",
+	"handle lang:go", "handle -path:_test", "String kind:function", "main -kind:variable", "handle path:src",
+	"userName", "UserName", "nameUser", "server", "Server", "httpServ", "HTTPServ", "serverHTTP",
+	"main repo:r1", "Get -repo:r0 lang:python", "handle -handleRequest", "file:x main",
+}
+
+// TestBestSymbolsMatchReference checks the ranked SQL fetch (each tier
+// group's best rows, ordered by the rank column in SQL, and the exact-name
+// shortcut) against fetching every row and sorting by app.Ranking.Compare.
+func TestBestSymbolsMatchReference(t *testing.T) {
+	_, tn, _ := setup(t)
+	rankCorpus(t, tn, 7)
+	ctx := context.Background()
+	for _, text := range rankQueries {
+		for _, limit := range []int{1, 5, 20, 200} {
+			q, err := app.ParseQuery(text)
+			if err != nil {
+				t.Fatal(err)
+			}
+			q.Limit = limit
+			ref, err := store.ReferenceSymbols(ctx, tn, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, keep := range []int{limit, 300} {
+				got, err := store.BestSymbols(ctx, tn, q, keep)
+				if err != nil {
+					t.Fatal(err)
+				}
+				n := min(len(ref), keep)
+				if len(got) < n {
+					t.Fatalf("%s (limit %d, keep %d): %d candidates, want at least %d", text, limit, keep, len(got), n)
+				}
+				for i := range n {
+					if got[i].Rank != ref[i].Rank {
+						t.Fatalf("%s (limit %d, keep %d) #%d: got %+v, want %+v", text, limit, keep, i, got[i], ref[i])
+					}
+				}
+			}
+			// Each search, with its shortcuts, gives the page the plain
+			// way gives.
+			res, err := tn.Search(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := store.ReferenceSearch(ctx, tn, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(res, want) {
+				t.Errorf("%s (limit %d):\n got %v\nwant %v", text, limit, res, want)
+			}
+		}
+	}
+}
+
+// TestRankMigration opens a data.db from before the rank column: the
+// migration backfills it as inserts compute it, and searches give the same
+// results as before the upgrade.
+func TestRankMigration(t *testing.T) {
+	dir := t.TempDir()
+	st := openStore(t, dir)
+	ctx := context.Background()
+	u, ws, err := st.CreateUser(ctx, "ada@example.com", "a long passphrase", app.RoleMember)
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := func(st *store.Store) app.Tenant {
+		tn, err := st.Open(ctx, app.Principal{UserID: u.ID, Role: u.Role}, ws.ID, app.PermIndex)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tn
+	}
+	tn := open(st)
+	rankCorpus(t, tn, 11)
+	before := map[string][]string{}
+	for _, q := range rankQueries {
+		before[q] = results(t, tn, q)
+	}
+	tn.Close()
+	st.Close()
+
+	// Back to schema version 2: no rank column, the old name index.
+	dbFile := filepath.Join(dir, "tenants", ws.ID, "data.db")
+	db, err := sql.Open("sqlite", dbFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`DROP INDEX symbols_rank; ALTER TABLE symbols DROP COLUMN rank; CREATE INDEX symbols_lname ON symbols(lname); PRAGMA user_version = 2`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	st = openStore(t, dir)
+	tn = open(st)
+	defer tn.Close()
+	for _, q := range rankQueries {
+		if got := results(t, tn, q); !reflect.DeepEqual(got, before[q]) {
+			t.Errorf("%s after the upgrade:\n got %q\nwant %q", q, got, before[q])
+		}
+	}
+	db, err = sql.Open("sqlite", dbFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query(`SELECT s.kind, f.path, f.generated, s.rank FROM symbols s JOIN files f ON f.id = s.file_id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var kind, path string
+		var generated bool
+		var rank int64
+		if err := rows.Scan(&kind, &path, &generated, &rank); err != nil {
+			t.Fatal(err)
+		}
+		if want := store.SymbolRank(kind, path, generated); rank != want {
+			t.Fatalf("%s in %s (generated %v): rank %d, want %d", kind, path, generated, rank, want)
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil || n == 0 {
+		t.Fatalf("%d symbols, %v", n, err)
+	}
+	var version int
+	if err := db.QueryRow(`PRAGMA user_version`).Scan(&version); err != nil || version < 3 {
+		t.Fatalf("user_version %d, %v", version, err)
+	}
+}
