@@ -80,7 +80,8 @@ func (h *Tenant) referenceSymbols(ctx context.Context, q app.Query, texts []app.
 }
 
 // ReferenceSearch is Search for free text done the plain way: the
-// reference symbols and every file match, sorted by app.Ranking.Compare.
+// reference symbols and every file match (path filters applied by the
+// lexical index), sorted by app.Ranking.Compare.
 func ReferenceSearch(ctx context.Context, tn app.Tenant, q app.Query) ([]app.SearchResult, error) {
 	h := tn.(*Tenant)
 	repoNames, err := h.resolveRepos(ctx, &q)
@@ -97,11 +98,15 @@ func ReferenceSearch(ctx context.Context, tn app.Tenant, q app.Query) ([]app.Sea
 		return nil, err
 	}
 	if q.Mode != app.ModeSymbol && !hasField(q, app.FieldSym) && (len(kinds) == 0 || slices.Contains(kinds, "file")) {
-		files, err := h.files(ctx, q, texts)
+		hits, err := h.t.index.Files(ctx, q, max(q.Limit*5, 100))
 		if err != nil {
 			return nil, err
 		}
-		cands = append(cands, files...)
+		rows, err := h.fileRows(ctx, hits)
+		if err != nil {
+			return nil, err
+		}
+		cands = append(cands, fileCandidates(rows, texts)...)
 	}
 	slices.SortStableFunc(cands, func(a, b candidate) int { return a.rank.Compare(b.rank) })
 	cands = cands[:min(len(cands), q.Limit)]

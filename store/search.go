@@ -1,12 +1,15 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql/driver"
+	"errors"
 	"path"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/optiq/optiq/app"
 	"modernc.org/sqlite"
@@ -180,8 +183,9 @@ func (h *Tenant) symbolsByName(ctx context.Context, q app.Query, texts []app.Ter
 func (h *Tenant) bestSymbols(ctx context.Context, q app.Query, texts []app.Term, keep int) ([]candidate, error) {
 	keep = max(keep, q.Limit)
 	// A name equal to the query ranks above any other, and SQLite finds it
-	// without the lexical index: when the query's own name fills the best
-	// keep, names that only start like it or resemble it cannot change them.
+	// without the lexical index (whose name hits, past its limit, need not
+	// include it): when the query's own name fills the best keep, names
+	// that only start like it or resemble it cannot change them.
 	lname, exactOnly := exactName(texts)
 	var exact []candidate
 	if exactOnly {
@@ -197,25 +201,31 @@ func (h *Tenant) bestSymbols(ctx context.Context, q app.Query, texts []app.Term,
 	if err != nil {
 		return nil, err
 	}
+	// Names equal to every term ignoring case (lname, when exactOnly) are
+	// the tier group of their indexed spelling: TierExactCase or TierExact.
 	byTier := make([][]string, app.TierCount)
+	exactTier := app.TierExact
 	for _, n := range names {
 		t := nameTier(texts, n.Name)
+		if t <= app.TierExact {
+			exactTier = t
+			continue
+		}
 		byTier[t] = append(byTier[t], strings.ToLower(n.Name))
 	}
 	var out []candidate
 	for tier := range byTier {
-		if len(byTier[tier]) == 0 {
-			continue
-		}
 		var rows []candidate
-		switch n := min(keep, maxSymbolRows-len(out)); {
-		case tier <= app.TierExact && exactOnly && len(byTier[tier]) == 1 && byTier[tier][0] == lname:
+		switch {
+		case tier == exactTier:
+			if len(exact) == 0 {
+				continue
+			}
 			rows = exact
-		case tier <= app.TierExact:
-			// Names equal to every term ignoring case: one at most.
-			rows, err = h.exactRows(ctx, q, texts, byTier[tier][0], n)
+		case len(byTier[tier]) == 0:
+			continue
 		default:
-			rows, err = h.tierRows(ctx, q, texts, tier, byTier[tier], n)
+			rows, err = h.tierRows(ctx, q, texts, tier, byTier[tier], min(keep, maxSymbolRows-len(out)))
 		}
 		if err != nil {
 			return nil, err
@@ -456,10 +466,53 @@ func filterSQL(q app.Query, symbols bool) (where []string, args []any) {
 
 // files ranks the files the lexical index matched for q.
 func (h *Tenant) files(ctx context.Context, q app.Query, texts []app.Term) ([]candidate, error) {
-	hits, err := h.t.index.Files(ctx, q, max(q.Limit*5, 100))
+	limit := max(q.Limit*5, 100)
+	rows, err := h.fileRowsExcluding(ctx, q, limit)
+	if err == errNoShortcut {
+		var hits []app.IndexHit
+		if hits, err = h.t.index.Files(ctx, q, limit); err == nil {
+			rows, err = h.fileRows(ctx, hits)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
+	return fileCandidates(rows, texts), nil
+}
+
+// fileCandidates ranks the live files of rows for the query's text.
+func fileCandidates(rows []fileRow, texts []app.Term) []candidate {
+	// Files tied in rank (one path in several repos) stay in row order.
+	slices.SortFunc(rows, func(a, b fileRow) int { return cmp.Compare(a.id, b.id) })
+	out := make([]candidate, 0, len(rows))
+	for _, f := range rows {
+		if !f.live {
+			continue
+		}
+		c := candidate{r: app.SearchResult{RepoID: f.repoID, Path: f.path, Language: f.language, Kind: "file", Line: 1, EndLine: 1}}
+		tier := app.TierFuzzy
+		base := strings.ToLower(path.Base(c.r.Path))
+		for _, t := range texts {
+			if lv := strings.ToLower(t.Value); base == lv || strings.TrimSuffix(base, path.Ext(base)) == lv {
+				tier = app.TierExact
+			}
+		}
+		c.rank = app.Ranking{Tier: tier, Kind: 1, Class: pathClass(c.r.Path, f.generated), PathLen: len(c.r.Path), Path: c.r.Path, Line: 1}
+		out = append(out, c)
+	}
+	return out
+}
+
+// fileRow is a files row the lexical index found, in the index's order.
+type fileRow struct {
+	id                     int64
+	repoID, path, language string
+	generated, live        bool
+}
+
+// fileRows fetches the files rows of index hits, in the hits' order; a hit
+// with no live row is marked not live.
+func (h *Tenant) fileRows(ctx context.Context, hits []app.IndexHit) ([]fileRow, error) {
 	if len(hits) == 0 {
 		return nil, nil
 	}
@@ -469,29 +522,101 @@ func (h *Tenant) files(ctx context.Context, q app.Query, texts []app.Term) ([]ca
 			ids = append(ids, id)
 		}
 	}
-	rows, err := h.t.db.read.QueryContext(ctx, `SELECT repo_id, path, language, generated FROM files WHERE session_id IS NULL AND id IN (`+placeholders(len(ids))+`)`, ids...)
+	rows, err := h.t.db.read.QueryContext(ctx, `SELECT id, repo_id, path, language, generated FROM files WHERE session_id IS NULL AND id IN (`+placeholders(len(ids))+`)`, ids...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []candidate
+	byID := make(map[string]fileRow, len(ids))
 	for rows.Next() {
-		c := candidate{r: app.SearchResult{Kind: "file", Line: 1, EndLine: 1}}
-		var generated bool
-		if err := rows.Scan(&c.r.RepoID, &c.r.Path, &c.r.Language, &generated); err != nil {
+		f := fileRow{live: true}
+		if err := rows.Scan(&f.id, &f.repoID, &f.path, &f.language, &f.generated); err != nil {
 			return nil, err
 		}
-		tier := app.TierFuzzy
-		base := strings.ToLower(path.Base(c.r.Path))
-		for _, t := range texts {
-			if lv := strings.ToLower(t.Value); base == lv || strings.TrimSuffix(base, path.Ext(base)) == lv {
-				tier = app.TierExact
+		byID["f"+strconv.FormatInt(f.id, 10)] = f
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]fileRow, len(hits))
+	for i, hit := range hits {
+		out[i] = byID[hit.ID]
+	}
+	return out, nil
+}
+
+var errNoShortcut = errors.New("no shortcut")
+
+// fileRowsExcluding answers a query with -path: filters without making
+// the lexical index expand them (each is a scan of every path in the
+// index, and a disjunction of every path that matches): it takes the
+// index's hits for the query without them, in the same order, and drops
+// the paths they exclude, reading more hits until limit pass. It returns
+// errNoShortcut for queries it does not handle.
+func (h *Tenant) fileRowsExcluding(ctx context.Context, q app.Query, limit int) ([]fileRow, error) {
+	var excl []string
+	rest := make([]app.Term, 0, len(q.Terms))
+	for _, t := range q.Terms {
+		if t.Field == app.FieldPath && t.Negate {
+			if strings.ContainsAny(t.Value, `*?\`) {
+				return nil, errNoShortcut // read as wildcards by the index
+			}
+			excl = append(excl, strings.ToLower(t.Value))
+			continue
+		}
+		rest = append(rest, t)
+	}
+	if len(excl) == 0 {
+		return nil, errNoShortcut
+	}
+	q.Terms = rest
+	for n := 2 * limit; ; n *= 4 {
+		hits, err := h.t.index.Files(ctx, q, n)
+		if err != nil {
+			return nil, err
+		}
+		rows, err := h.fileRows(ctx, hits)
+		if err != nil {
+			return nil, err
+		}
+		var out []fileRow
+		for _, f := range rows {
+			if !f.live {
+				return nil, errNoShortcut // the index is behind data.db: its path is unknown
+			}
+			if !slices.ContainsFunc(excl, func(v string) bool { return pathxContains(f.path, v) }) {
+				if out = append(out, f); len(out) == limit {
+					return out, nil
+				}
 			}
 		}
-		c.rank = app.Ranking{Tier: tier, Kind: 1, Class: pathClass(c.r.Path, generated), PathLen: len(c.r.Path), Path: c.r.Path, Line: 1}
-		out = append(out, c)
+		if len(hits) < n {
+			return out, nil
+		}
 	}
-	return out, rows.Err()
+}
+
+// pathxContains is the lexical index's match of a path filter v (lower
+// case, with no wildcard) against a path: its wildcard *v* on the path's
+// lower-case form truncated to 2048 bytes, where * matches no newline.
+func pathxContains(p, v string) bool {
+	x := strings.ToLower(p)
+	if len(x) > 2048 {
+		n := 2048
+		for n > 0 && !utf8.RuneStart(x[n]) {
+			n--
+		}
+		x = x[:n]
+	}
+	if !strings.Contains(x, "\n") {
+		return strings.Contains(x, v)
+	}
+	for i := 0; i+len(v) <= len(x); i++ {
+		if strings.HasPrefix(x[i:], v) && !strings.Contains(x[:i], "\n") && !strings.Contains(x[i+len(v):], "\n") {
+			return true
+		}
+	}
+	return false
 }
 
 // attachBlobs fetches the sealed signature and doc of the symbols kept.

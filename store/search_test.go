@@ -66,7 +66,7 @@ var rankQueries = []string{
 	"main", "Main", "mai", "handel", "Strng", `"handle"`, `"Handle"`, "handle Handle", "handle get", "sym:main",
 	"handle lang:go", "handle -path:_test", "String kind:function", "main -kind:variable", "handle path:src",
 	"userName", "UserName", "nameUser", "server", "Server", "httpServ", "HTTPServ", "serverHTTP",
-	"main repo:r1", "Get -repo:r0 lang:python", "handle -handleRequest", "file:x main",
+	"main repo:r1", "handle -path:vendor -path:src", "main -path:X.GO", "string -path:y", "x -path:_test.go", "x -path:a/", "Get -repo:r0 lang:python", "handle -handleRequest", "file:x main",
 }
 
 // TestBestSymbolsMatchReference checks the ranked SQL fetch (each tier
@@ -194,5 +194,58 @@ func TestRankMigration(t *testing.T) {
 	var version int
 	if err := db.QueryRow(`PRAGMA user_version`).Scan(&version); err != nil || version < 3 {
 		t.Fatalf("user_version %d, %v", version, err)
+	}
+}
+
+// TestExcludedPathsMatchIndex checks -path: filters applied to the lexical
+// index's hits against the index applying them, over more files than one
+// round of hits holds.
+func TestExcludedPathsMatchIndex(t *testing.T) {
+	_, tn, repo := setup(t)
+	files := map[string][]sym{}
+	for i := range 150 {
+		files[fmt.Sprintf("pkg/f%03d/handler.go", i)] = []sym{{"serve", "function"}}
+		files[fmt.Sprintf("pkg/f%03d/handler_test.go", i)] = []sym{{"serve", "function"}}
+		files[fmt.Sprintf("Pkg/G%03d/handler.pb.go", i)] = []sym{{"serve", "function"}}
+	}
+	files["pkg/a\nb/handler.go"] = []sym{{"serve", "function"}}
+	index(t, tn, repo.ID, files, "v1")
+	ctx := context.Background()
+	for _, text := range []string{"handler -path:_test", "handler -path:f1", "handler -path:PKG/G -path:_test", "handler -path:g0 -path:f0",
+		"handler -path:b/handler", "handler -path:a/handler.go", "handler -path:handler", "handler path:f1 -path:_test", "handler -path:f1*"} {
+		for _, limit := range []int{1, 20, 60} {
+			q, err := app.ParseQuery(text)
+			if err != nil {
+				t.Fatal(err)
+			}
+			q.Limit = limit
+			res, err := tn.Search(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := store.ReferenceSearch(ctx, tn, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(res, want) {
+				t.Errorf("%s (limit %d):\n got %v\nwant %v", text, limit, res, want)
+			}
+		}
+	}
+}
+
+// TestExactNameBeyondIndexHits: a name equal to the query is found even
+// when more names than the lexical index returns also match it.
+func TestExactNameBeyondIndexHits(t *testing.T) {
+	_, tn, repo := setup(t)
+	var many []sym
+	for i := range 700 {
+		many = append(many, sym{fmt.Sprintf("aZeta%03d", i), "function"})
+	}
+	index(t, tn, repo.ID, map[string][]sym{"a.go": many, "z.go": {{"Zeta", "type"}}}, "v1")
+	for _, q := range []string{"Zeta", "zeta", `"Zeta"`} {
+		if got := results(t, tn, q); len(got) == 0 || got[0] != "Zeta@z.go" {
+			t.Errorf("%s: got %q, want Zeta@z.go first", q, got)
+		}
 	}
 }
