@@ -60,18 +60,39 @@ func (h *Tenant) Search(ctx context.Context, q app.Query) ([]app.SearchResult, e
 			return nil, err
 		}
 	case len(texts) > 0:
-		if cands, err = h.bestSymbols(ctx, q, texts, q.Limit); err != nil {
-			return nil, err
-		}
 		// Free text also finds files, unless the query asks for symbols
 		// only (symbol mode, sym:, or a kind filter other than file), or
 		// the symbols found fill the page with matches no file can beat.
-		if q.Mode != app.ModeSymbol && !hasField(q, app.FieldSym) && (len(kinds) == 0 || slices.Contains(kinds, "file")) && !pageBeatsFiles(cands, q.Limit) {
-			files, err := h.files(ctx, q, texts)
-			if err != nil {
-				return nil, err
+		// Once the lexical index is needed for names, the exact name has
+		// not filled the page, so files are needed: they are searched
+		// meanwhile.
+		wantFiles := q.Mode != app.ModeSymbol && !hasField(q, app.FieldSym) && (len(kinds) == 0 || slices.Contains(kinds, "file"))
+		type found struct {
+			files []candidate
+			err   error
+		}
+		var filesDone chan found
+		startFiles := func() {
+			if wantFiles {
+				filesDone = make(chan found, 1)
+				go func() {
+					files, err := h.files(ctx, q, texts)
+					filesDone <- found{files, err}
+				}()
 			}
-			cands = append(cands, files...)
+		}
+		if cands, err = h.bestSymbolsThen(ctx, q, texts, q.Limit, startFiles); err != nil {
+			return nil, err
+		}
+		if filesDone == nil && wantFiles && !pageBeatsFiles(cands, q.Limit) {
+			startFiles()
+		}
+		if filesDone != nil {
+			f := <-filesDone
+			if f.err != nil {
+				return nil, f.err
+			}
+			cands = append(cands, f.files...)
 		}
 	case len(kinds) > 0 && !slices.Contains(kinds, "file"):
 		if cands, err = h.symbolRows(ctx, q, nil, q.Limit*10); err != nil {
@@ -181,6 +202,13 @@ func (h *Tenant) symbolsByName(ctx context.Context, q app.Query, texts []app.Ter
 // app.Ranking order are fetched (keep ≥ q.Limit), so the best keep of the
 // result are those of every row of the groups fetched.
 func (h *Tenant) bestSymbols(ctx context.Context, q app.Query, texts []app.Term, keep int) ([]candidate, error) {
+	return h.bestSymbolsThen(ctx, q, texts, keep, nil)
+}
+
+// bestSymbolsThen is bestSymbols calling beforeNames (unless nil) when the
+// query's exact name has not filled the best keep and the lexical index's
+// names are needed.
+func (h *Tenant) bestSymbolsThen(ctx context.Context, q app.Query, texts []app.Term, keep int, beforeNames func()) ([]candidate, error) {
 	keep = max(keep, q.Limit)
 	// A name equal to the query ranks above any other, and SQLite finds it
 	// without the lexical index (whose name hits, past its limit, need not
@@ -196,6 +224,9 @@ func (h *Tenant) bestSymbols(ctx context.Context, q app.Query, texts []app.Term,
 		if len(exact) >= keep {
 			return exact, nil
 		}
+	}
+	if beforeNames != nil {
+		beforeNames()
 	}
 	names, err := h.t.index.Names(ctx, texts, maxNames)
 	if err != nil {
