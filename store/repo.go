@@ -673,8 +673,9 @@ func (h *Tenant) stage(ctx context.Context, repoID, sessionID string, files []ap
 			if err := insFile.QueryRowContext(ctx, repoID, sessionID, f.Path, f.Fingerprint, f.Language, f.Size, f.Generated, f.Content).Scan(&fileID); err != nil {
 				return err
 			}
+			class := pathClass(f.Path, f.Generated)
 			for _, sym := range f.Symbols {
-				if _, err := insSym.ExecContext(ctx, fileID, sym.Name, strings.ToLower(sym.Name), sym.Kind, sym.Container, sym.Line, sym.EndLine, sym.Signature, sym.Doc, vecBytes(sym.Vector), symbolRank(sym.Kind, f.Path, f.Generated)); err != nil {
+				if _, err := insSym.ExecContext(ctx, fileID, sym.Name, strings.ToLower(sym.Name), sym.Kind, sym.Container, sym.Line, sym.EndLine, sym.Signature, sym.Doc, vecBytes(sym.Vector), packRank(app.KindRank(sym.Kind), class, len(f.Path))); err != nil {
 					return err
 				}
 			}

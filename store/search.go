@@ -369,7 +369,11 @@ func nameTier(texts []app.Term, name string) int {
 // class and its path length, packed so that integer order is
 // app.Ranking.Compare's order on those three.
 func symbolRank(kind, path string, generated bool) int64 {
-	return int64(app.KindRank(kind)*3+pathClass(path, generated))<<32 | int64(len(path))
+	return packRank(app.KindRank(kind), pathClass(path, generated), len(path))
+}
+
+func packRank(kindRank, class, pathLen int) int64 {
+	return int64(kindRank*3+class)<<32 | int64(pathLen)
 }
 
 func init() {

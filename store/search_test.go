@@ -145,9 +145,10 @@ func TestRankMigration(t *testing.T) {
 	}
 	tn.Close()
 	st.Close()
+	dbFile := filepath.Join(dir, "tenants", ws.ID, "data.db")
+	checkRanks(t, dbFile) // as uploads set them
 
 	// Back to schema version 2: no rank column, the old name index.
-	dbFile := filepath.Join(dir, "tenants", ws.ID, "data.db")
 	db, err := sql.Open("sqlite", dbFile)
 	if err != nil {
 		t.Fatal(err)
@@ -159,38 +160,19 @@ func TestRankMigration(t *testing.T) {
 
 	st = openStore(t, dir)
 	tn = open(st)
-	defer tn.Close()
 	for _, q := range rankQueries {
 		if got := results(t, tn, q); !reflect.DeepEqual(got, before[q]) {
 			t.Errorf("%s after the upgrade:\n got %q\nwant %q", q, got, before[q])
 		}
 	}
+	tn.Close()
+	st.Close()
+	checkRanks(t, dbFile)
 	db, err = sql.Open("sqlite", dbFile)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	rows, err := db.Query(`SELECT s.kind, f.path, f.generated, s.rank FROM symbols s JOIN files f ON f.id = s.file_id`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	n := 0
-	for rows.Next() {
-		var kind, path string
-		var generated bool
-		var rank int64
-		if err := rows.Scan(&kind, &path, &generated, &rank); err != nil {
-			t.Fatal(err)
-		}
-		if want := store.SymbolRank(kind, path, generated); rank != want {
-			t.Fatalf("%s in %s (generated %v): rank %d, want %d", kind, path, generated, rank, want)
-		}
-		n++
-	}
-	if err := rows.Err(); err != nil || n == 0 {
-		t.Fatalf("%d symbols, %v", n, err)
-	}
 	var version int
 	if err := db.QueryRow(`PRAGMA user_version`).Scan(&version); err != nil || version < 3 {
 		t.Fatalf("user_version %d, %v", version, err)
@@ -247,5 +229,36 @@ func TestExactNameBeyondIndexHits(t *testing.T) {
 		if got := results(t, tn, q); len(got) == 0 || got[0] != "Zeta@z.go" {
 			t.Errorf("%s: got %q, want Zeta@z.go first", q, got)
 		}
+	}
+}
+
+// checkRanks checks every symbol's rank column against store.SymbolRank.
+func checkRanks(t *testing.T, dbFile string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", dbFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query(`SELECT s.kind, f.path, f.generated, s.rank FROM symbols s JOIN files f ON f.id = s.file_id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var kind, path string
+		var generated bool
+		var rank int64
+		if err := rows.Scan(&kind, &path, &generated, &rank); err != nil {
+			t.Fatal(err)
+		}
+		if want := store.SymbolRank(kind, path, generated); rank != want {
+			t.Fatalf("%s in %s (generated %v): rank %d, want %d", kind, path, generated, rank, want)
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil || n == 0 {
+		t.Fatalf("%d symbols, %v", n, err)
 	}
 }
