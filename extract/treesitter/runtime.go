@@ -21,7 +21,7 @@ import (
 //go:embed wasm/*.wasm.gz
 var grammars embed.FS
 
-// recordSize is the size of one node record written by glue.c.
+// recordSize is the size of one node record (tools/treesitter/glue.h).
 const recordSize = 28
 
 // grammar is one language's compiled module and its pool of instances.
@@ -248,32 +248,47 @@ func stopReason(ctx context.Context, timeout time.Duration) error {
 
 var errCancelled = errors.New("parse cancelled")
 
-// parse runs the grammar over src and returns the named nodes in pre-order.
-// ctx bounds the time: when it ends, the running module is closed.
+// parseTree runs the grammar over src and returns the named nodes in
+// pre-order. ctx bounds the time: glue.c polls it and stops the parse.
 func (inst *instance) parseTree(ctx context.Context, src []byte, g *grammar) (*tree, error) {
-	res, err := inst.buffer.Call(ctx, uint64(len(src)))
+	n, err := inst.parseOnly(ctx, src)
 	if err != nil {
 		return nil, err
+	}
+	return inst.readTree(ctx, n, src, g)
+}
+
+// parseOnly copies src into the instance and parses it there; it returns
+// the number of node records the parse left in the instance's memory.
+func (inst *instance) parseOnly(ctx context.Context, src []byte) (int, error) {
+	res, err := inst.buffer.Call(ctx, uint64(len(src)))
+	if err != nil {
+		return 0, err
 	}
 	ptr := uint32(res[0])
 	if ptr == 0 {
-		return nil, fmt.Errorf("%w: out of memory for %d bytes", errParse, len(src))
+		return 0, fmt.Errorf("%w: out of memory for %d bytes", errParse, len(src))
 	}
 	if !inst.mem.Write(ptr, src) {
-		return nil, fmt.Errorf("%w: buffer out of range", errParse)
+		return 0, fmt.Errorf("%w: buffer out of range", errParse)
 	}
 	res, err = inst.parse.Call(ctx, uint64(len(src)))
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
 	n := int32(res[0])
 	if n == -1 {
-		return nil, errCancelled
+		return 0, errCancelled
 	}
 	if n < 0 {
-		return nil, fmt.Errorf("%w: code %d", errParse, n)
+		return 0, fmt.Errorf("%w: code %d", errParse, n)
 	}
-	res, err = inst.records.Call(ctx)
+	return int(n), nil
+}
+
+// readTree reads the n records of the last parse out of the instance.
+func (inst *instance) readTree(ctx context.Context, n int, src []byte, g *grammar) (*tree, error) {
+	res, err := inst.records.Call(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -281,7 +296,7 @@ func (inst *instance) parseTree(ctx context.Context, src []byte, g *grammar) (*t
 	if !ok {
 		return nil, fmt.Errorf("%w: records out of range", errParse)
 	}
-	return decodeTree(raw, int(n), src, g)
+	return decodeTree(raw, n, src, g)
 }
 
 func decodeTree(raw []byte, n int, src []byte, g *grammar) (*tree, error) {
