@@ -3,27 +3,17 @@
 // The host writes a source file into the buffer returned by optiq_buffer,
 // calls optiq_parse, and reads back the syntax tree as a flat pre-order list
 // of named nodes (ERROR included). Each record is seven little-endian
-// 32-bit words; see record below. Walking the tree here and handing it over
+// 32-bit words; see record in glue.h. Walking the tree here and handing it over
 // in one block keeps the number of host calls per file at three.
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "tree_sitter/api.h"
+#include "glue.h"
 
 const TSLanguage *OPTIQ_LANGUAGE(void);
 
 #define EXPORT(name) __attribute__((export_name(#name)))
-
-typedef struct {
-  uint32_t symbol_field; // symbol id (low 16 bits) | field id << 16
-  uint32_t parent;       // index of the nearest named ancestor, or ~0
-  uint32_t start_byte;
-  uint32_t end_byte;
-  uint32_t start_row;
-  uint32_t end_row;
-  uint32_t start_col;
-} record;
 
 static TSParser *parser;
 static char *input;
@@ -51,9 +41,7 @@ static const char *read_input(void *payload, uint32_t byte, TSPoint point, uint3
   return input + byte;
 }
 static record *records;
-static uint32_t records_len, records_cap;
-static uint32_t *ancestors;
-static uint32_t ancestors_cap;
+static uint32_t records_cap;
 
 static int grow(void **p, uint32_t *cap, uint32_t need, uint32_t size) {
   if (need <= *cap) return 1;
@@ -69,6 +57,7 @@ static int grow(void **p, uint32_t *cap, uint32_t need, uint32_t size) {
 EXPORT(optiq_init) int32_t optiq_init(void) {
   parser = ts_parser_new();
   if (!parser) return -1;
+  optiq_use_fast_lexer(parser);
   if (!ts_parser_set_language(parser, OPTIQ_LANGUAGE())) return -2;
   return 0;
 }
@@ -108,38 +97,7 @@ EXPORT(optiq_parse) int32_t optiq_parse(uint32_t n) {
   TSParseOptions opts = {.payload = 0, .progress_callback = progress};
   TSTree *tree = ts_parser_parse_with_options(parser, NULL, in, opts);
   if (!tree) return -1;
-  records_len = 0;
-  TSTreeCursor c = ts_tree_cursor_new(ts_tree_root_node(tree));
-  uint32_t depth = 0;
-  int ok = 1;
-  for (;;) {
-    TSNode node = ts_tree_cursor_current_node(&c);
-    if (!grow((void **)&ancestors, &ancestors_cap, depth + 2, sizeof(uint32_t))) { ok = 0; break; }
-    uint32_t parent = depth == 0 ? ~0u : ancestors[depth - 1];
-    ancestors[depth] = parent;
-    if (ts_node_is_named(node)) {
-      if (!grow((void **)&records, &records_cap, records_len + 1, sizeof(record))) { ok = 0; break; }
-      TSPoint sp = ts_node_start_point(node), ep = ts_node_end_point(node);
-      record *r = &records[records_len];
-      r->symbol_field = (uint32_t)ts_node_symbol(node) | (uint32_t)ts_tree_cursor_current_field_id(&c) << 16;
-      r->parent = parent;
-      r->start_byte = ts_node_start_byte(node);
-      r->end_byte = ts_node_end_byte(node);
-      r->start_row = sp.row;
-      r->end_row = ep.row;
-      r->start_col = sp.column;
-      ancestors[depth] = records_len;
-      records_len++;
-    }
-    if (ts_tree_cursor_goto_first_child(&c)) { depth++; continue; }
-    while (!ts_tree_cursor_goto_next_sibling(&c)) {
-      if (!ts_tree_cursor_goto_parent(&c)) goto done;
-      depth--;
-    }
-  }
-done:
-  ts_tree_cursor_delete(&c);
+  int32_t count = optiq_flatten(tree, &records, &records_cap);
   ts_tree_delete(tree);
-  if (!ok) return -2;
-  return (int32_t)records_len;
+  return count;
 }

@@ -1,0 +1,25 @@
+// Shared by glue.c and runtime.c.
+#include <stdint.h>
+
+#include "tree_sitter/api.h"
+
+// One named node of the syntax tree, as the Go host reads it: seven
+// little-endian 32-bit words.
+typedef struct {
+  uint32_t symbol_field; // symbol id (low 16 bits) | field id << 16
+  uint32_t parent;       // index of the nearest named ancestor, or ~0
+  uint32_t start_byte;
+  uint32_t end_byte;
+  uint32_t start_row;
+  uint32_t end_row;
+  uint32_t start_col;
+} record;
+
+// optiq_use_fast_lexer makes the parser's lexer take runtime.c's faster
+// advance.
+void optiq_use_fast_lexer(TSParser *parser);
+
+// optiq_flatten writes the named nodes of tree in pre-order (ERROR
+// included) to *records, growing it (*cap records) with realloc, and
+// returns their number, or -2 when out of memory.
+int32_t optiq_flatten(const TSTree *tree, record **records, uint32_t *cap);

@@ -1,0 +1,187 @@
+// The tree-sitter runtime (lib.c, the whole library as one translation
+// unit) with additions that need its internals:
+//
+//  - optiq_advance and optiq_mark_end, faster lexer callbacks. Grammars
+//    call lexer->advance once per character, through a function pointer;
+//    the runtime's advance is four calls deep (advance, do_advance,
+//    get_lookahead, decode), and in WebAssembly every call and every
+//    access to the lexer's state costs more than natively (a shadow-stack
+//    frame, a bounds check per load and store). These handle the common
+//    case inline with exactly the state changes the runtime makes, and
+//    leave everything else to the runtime's own functions.
+//  - optiq_flatten, which writes the tree as the host's records in one
+//    pass over the subtrees instead of a TSTreeCursor walk with a dozen
+//    calls per node.
+#include "lib.c"
+
+// optiq_advance handles an ASCII character followed by another in the same
+// chunk and included range; ts_lexer__advance everything else.
+static void optiq_advance(TSLexer *_self, bool skip) {
+  Lexer *self = (Lexer *)_self;
+  if (
+    self->chunk &&
+    !self->logger.log &&
+    self->lookahead_size == 1 &&
+    (uint32_t)self->data.lookahead < 0x80 &&
+    self->input.encoding == TSInputEncodingUTF8 &&
+    self->current_included_range_index < self->included_range_count
+  ) {
+    const TSRange *range = &self->included_ranges[self->current_included_range_index];
+    uint32_t next = self->current_position.bytes + 1;
+    uint32_t offset = next - self->chunk_start;
+    if (next < range->end_byte && range->start_byte != range->end_byte && offset < self->chunk_size) {
+      uint8_t c = ((const uint8_t *)self->chunk)[offset];
+      if (c < 0x80) {
+        if (self->data.lookahead == '\n') {
+          self->current_position.extent.row++;
+          self->current_position.extent.column = 0;
+          ts_lexer__set_column_data(self, 0);
+        } else {
+          ts_lexer__increment_column_data(self);
+          self->current_position.extent.column++;
+        }
+        self->current_position.bytes = next;
+        if (skip) self->token_start_position = self->current_position;
+        self->data.lookahead = c;
+        return;
+      }
+    }
+  }
+  ts_lexer__advance(_self, skip);
+}
+
+// optiq_mark_end is ts_lexer__mark_end for the first included range (the
+// only one here), where the token simply ends at the current position.
+static void optiq_mark_end(TSLexer *_self) {
+  Lexer *self = (Lexer *)_self;
+  if (self->current_included_range_index == 0) {
+    self->token_end_position = self->current_position;
+    return;
+  }
+  ts_lexer__mark_end(_self);
+}
+
+void optiq_use_fast_lexer(TSParser *parser) {
+  parser->lexer.data.advance = optiq_advance;
+  parser->lexer.data.mark_end = optiq_mark_end;
+}
+
+#include "glue.h"
+
+// One node being walked by optiq_flatten: its children, the next one to
+// visit and where it starts.
+typedef struct {
+  const Subtree *children;
+  uint32_t count, next, structural;
+  const TSSymbol *aliases;
+  const TSFieldMapEntry *fields, *fields_end;
+  Length position;     // start of the next child
+  uint32_t parent;     // record index of the nearest named ancestor, or ~0
+  TSFieldId inherited; // field of this node when it is hidden, else 0
+} flat_frame;
+
+static int flat_grow(void **p, uint32_t *cap, uint32_t need, uint32_t size) {
+  if (need <= *cap) return 1;
+  uint32_t n = *cap ? *cap : 1024;
+  while (n < need) n *= 2;
+  void *q = realloc(*p, (size_t)n * size);
+  if (!q) return 0;
+  *p = q;
+  *cap = n;
+  return 1;
+}
+
+static flat_frame *flat_stack;
+static uint32_t flat_stack_cap;
+
+static void flat_record(record *r, TSSymbol symbol, TSFieldId field, uint32_t parent, Length position, Length size) {
+  r->symbol_field = (uint32_t)symbol | (uint32_t)field << 16;
+  r->parent = parent;
+  r->start_byte = position.bytes;
+  r->end_byte = position.bytes + size.bytes;
+  r->start_row = position.extent.row;
+  r->end_row = position.extent.row + size.extent.row;
+  r->start_col = position.extent.column;
+}
+
+static flat_frame flat_frame_for(const TSLanguage *language, Subtree tree, Length position, uint32_t parent, TSFieldId inherited) {
+  flat_frame f = {
+    .children = ts_subtree_children(tree),
+    .count = tree.ptr->child_count,
+    .aliases = ts_language_alias_sequence(language, tree.ptr->production_id),
+    .position = position,
+    .parent = parent,
+    .inherited = inherited,
+  };
+  ts_language_field_map(language, tree.ptr->production_id, &f.fields, &f.fields_end);
+  return f;
+}
+
+// The same nodes, fields and positions as a TSTreeCursor walk that visits
+// every visible node (ts_tree_cursor_goto_first_child, _next_sibling,
+// _parent) and keeps the named ones, with ts_tree_cursor_current_field_id
+// and ts_node_* for each; one pass with no calls per node.
+int32_t optiq_flatten(const TSTree *tree, record **records, uint32_t *cap) {
+  const TSLanguage *language = tree->language;
+  Subtree root = tree->root;
+  Length position = ts_subtree_padding(root);
+  uint32_t n = 0;
+  uint32_t parent = ~0u;
+  if (ts_subtree_named(root)) {
+    if (!flat_grow((void **)records, cap, 1, sizeof(record))) return -2;
+    flat_record(&(*records)[0], ts_language_public_symbol(language, ts_subtree_symbol(root)), 0, ~0u, position, ts_subtree_size(root));
+    parent = 0;
+    n = 1;
+  }
+  if (ts_subtree_child_count(root) == 0) return (int32_t)n;
+  if (!flat_grow((void **)&flat_stack, &flat_stack_cap, 1, sizeof(flat_frame))) return -2;
+  flat_stack[0] = flat_frame_for(language, root, position, parent, 0);
+  uint32_t depth = 1;
+  while (depth > 0) {
+    flat_frame *f = &flat_stack[depth - 1];
+    if (f->next == f->count) {
+      depth--;
+      continue;
+    }
+    Subtree child = f->children[f->next];
+    Length start = f->position;
+    Length size = ts_subtree_size(child);
+    f->position = length_add(f->position, size);
+    f->next++;
+    if (f->next < f->count) f->position = length_add(f->position, ts_subtree_padding(f->children[f->next]));
+
+    bool extra = ts_subtree_extra(child);
+    TSSymbol alias = 0;
+    TSFieldId field = 0;
+    if (!extra) {
+      uint32_t index = f->structural++;
+      if (f->aliases) alias = f->aliases[index];
+      for (const TSFieldMapEntry *m = f->fields; m < f->fields_end; m++) {
+        if (!m->inherited && m->child_index == index) {
+          field = m->field_id;
+          break;
+        }
+      }
+      if (!field) field = f->inherited;
+    }
+    uint32_t child_parent = f->parent;
+    TSFieldId inherited = 0;
+    if (ts_subtree_visible(child) || alias) {
+      bool named = alias ? ts_language_symbol_metadata(language, alias).named : ts_subtree_named(child);
+      if (named) {
+        if (!flat_grow((void **)records, cap, n + 1, sizeof(record))) return -2;
+        TSSymbol symbol = ts_language_public_symbol(language, alias ? alias : ts_subtree_symbol(child));
+        flat_record(&(*records)[n], symbol, field, f->parent, start, size);
+        child_parent = n++;
+      }
+    } else if (ts_subtree_visible_child_count(child) > 0) {
+      inherited = field;
+    } else {
+      continue;
+    }
+    if (ts_subtree_child_count(child) == 0) continue;
+    if (!flat_grow((void **)&flat_stack, &flat_stack_cap, depth + 1, sizeof(flat_frame))) return -2;
+    flat_stack[depth++] = flat_frame_for(language, child, start, child_parent, inherited);
+  }
+  return (int32_t)n;
+}
