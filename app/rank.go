@@ -177,30 +177,40 @@ func (a Ranking) Explain(kind string) string {
 }
 
 // Hybrid search fuses a lexical score (the tier of the query's name match)
-// with the cosine similarity of the symbol's vector to the query's, both in
-// [0, 1]; names equal to the query are ranked first regardless.
+// with a semantic one, both in [0, 1]; names equal to the query are ranked
+// first regardless. The semantic score is mostly the cosine similarity of
+// the symbol's vector to the query's, and for WordWeight the query's words
+// found (as stems) in the symbol's name, container and path.
 const (
 	LexicalWeight = 0.55
 	VectorWeight  = 0.45
+	WordWeight    = 0.3
 )
 
 // tierScores normalise match tiers to [0, 1].
 var tierScores = [TierCount]float64{1, 0.97, 0.85, 0.75, 0.6, 0.35}
 
+// kindPriors scale fused scores by kind rank (KindRank): what a search by
+// meaning looks for is nearly always a type or a function, rarely a field
+// or a local.
+var kindPriors = [...]float64{1, 0.8, 0.65, 0.5}
+
 // Fuse returns the hybrid score of a candidate: lexical says whether the
 // query matched its name (at a.Tier), cos is its vector similarity (0 when
-// it has none). Kind and path class shade the score a little, so a test
+// it has none), words the score of the query's words in its name and path
+// in [0, 1]. Kind scales the score and path class shades it, so a test
 // helper does not outrank the function it tests.
-func (a Ranking) Fuse(lexical bool, cos float64) float64 {
+func (a Ranking) Fuse(lexical bool, cos, words float64) float64 {
 	lex := 0.0
 	if lexical {
 		lex = tierScores[a.Tier]
 	}
-	return LexicalWeight*lex + VectorWeight*max(cos, 0) - 0.01*float64(a.Kind) - 0.03*float64(a.Class)
+	semantic := (1-WordWeight)*max(cos, 0) + WordWeight*words
+	return (LexicalWeight*lex+VectorWeight*semantic)*kindPriors[min(a.Kind, len(kindPriors)-1)] - 0.03*float64(a.Class)
 }
 
 // ExplainHybrid says how a hybrid score was made.
-func (a Ranking) ExplainHybrid(kind string, lexical bool, cos float64) string {
+func (a Ranking) ExplainHybrid(kind string, lexical bool, cos, words float64) string {
 	class := [...]string{"source", "test", "vendor/generated"}[a.Class]
 	lex := "no name match"
 	if lexical {
@@ -208,7 +218,7 @@ func (a Ranking) ExplainHybrid(kind string, lexical bool, cos float64) string {
 	}
 	f := func(x float64) string { return strconv.FormatFloat(x, 'f', 2, 64) }
 	return "hybrid: " + lex + " (weight " + f(LexicalWeight) + ") + semantic similarity " + strconv.FormatFloat(cos, 'f', 3, 64) +
-		" (weight " + f(VectorWeight) + "); " + kind + "; " + class + " file"
+		" and query words in name and path " + f(words) + " (weight " + f(VectorWeight) + "); " + kind + " (×" + f(kindPriors[min(a.Kind, len(kindPriors)-1)]) + "); " + class + " file"
 }
 
 // ExplainSemantic says why a semantic-mode result ranks where it does.

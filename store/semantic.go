@@ -4,9 +4,11 @@ import (
 	"cmp"
 	"context"
 	"math"
+	"path"
 	"slices"
 
 	"github.com/optiq/optiq/app"
+	"github.com/optiq/optiq/search/embed"
 )
 
 // Bounds on the work of one semantic search.
@@ -34,6 +36,9 @@ func (h *Tenant) semanticSearch(ctx context.Context, q app.Query, texts []app.Te
 	// The k nearest of each repo, then the k nearest of them all, so that
 	// the rows fetched stay bounded however many repos are searched.
 	k := max(q.Limit*vectorOverfetch, minVectorHits)
+	if q.Mode != app.ModeSemantic {
+		k = max(k, hybridRescore) // room for the query's words to reorder them
+	}
 	var hits []app.VectorHit
 	for repo, qv := range q.Vectors {
 		if q.RepoIDs != nil && !slices.Contains(q.RepoIDs, repo) {
@@ -90,16 +95,25 @@ func (h *Tenant) semanticSearch(ctx context.Context, q app.Query, texts []app.Te
 	if err := h.similarities(ctx, q, missing, sims); err != nil {
 		return nil, err
 	}
+	var words []float64
+	if q.Mode != app.ModeSemantic {
+		words = wordScores(texts, cands)
+	}
 	type scored struct {
 		c     candidate
 		score float64
+		words float64
 	}
 	out := make([]scored, len(cands))
 	for i, c := range cands {
 		if !lexical[c.id] {
 			c.rank.Tier = app.TierFuzzy
 		}
-		out[i] = scored{c, c.rank.Fuse(lexical[c.id], sims[c.id])}
+		var w float64
+		if words != nil {
+			w = words[i]
+		}
+		out[i] = scored{c, c.rank.Fuse(lexical[c.id], sims[c.id], w), w}
 	}
 	// A name equal to the whole query comes first (same case before any
 	// case), whatever the vectors say.
@@ -137,11 +151,64 @@ func (h *Tenant) semanticSearch(ctx context.Context, q app.Query, texts []app.Te
 		if q.Mode == app.ModeSemantic {
 			r.Why = o.c.rank.ExplainSemantic(r.Kind, sims[o.c.id])
 		} else {
-			r.Why = o.c.rank.ExplainHybrid(r.Kind, lexical[o.c.id], sims[o.c.id])
+			r.Why = o.c.rank.ExplainHybrid(r.Kind, lexical[o.c.id], sims[o.c.id], o.words)
 		}
 		results[i] = r
 	}
 	return results, nil
+}
+
+// wordScores scores each candidate by the query's words found in its name
+// and container (weight 1) and in its path's directories (weight 1/2),
+// compared as stems (embed.Stem), like BM25 with the rarity of a word
+// taken among the candidates; normalised so that the best has 1. These
+// are plaintext already, so this reveals nothing more to the server.
+func wordScores(texts []app.Term, cands []candidate) []float64 {
+	const k1 = 1.2
+	query := map[string]bool{}
+	for _, t := range texts {
+		for _, tok := range embed.Tokenize(t.Value) {
+			query[embed.Stem(tok)] = true
+		}
+	}
+	scores := make([]float64, len(cands))
+	if len(query) == 0 || len(cands) == 0 {
+		return scores
+	}
+	tf := make([]map[string]float64, len(cands))
+	df := map[string]int{}
+	add := func(i int, text string, w float64) {
+		for _, tok := range embed.Tokenize(text) {
+			if st := embed.Stem(tok); query[st] {
+				if tf[i] == nil {
+					tf[i] = map[string]float64{}
+				}
+				if tf[i][st] == 0 {
+					df[st]++
+				}
+				tf[i][st] += w
+			}
+		}
+	}
+	for i, c := range cands {
+		add(i, c.r.Name+" "+c.r.Container, 1)
+		add(i, path.Dir(c.r.Path), 0.5)
+	}
+	n := float64(len(cands))
+	var best float64
+	for i := range cands {
+		for st, f := range tf[i] {
+			d := float64(df[st])
+			scores[i] += math.Log(1+(n-d+0.5)/(d+0.5)) * f * (k1 + 1) / (f + k1)
+		}
+		best = max(best, scores[i])
+	}
+	if best > 0 {
+		for i := range scores {
+			scores[i] /= best
+		}
+	}
+	return scores
 }
 
 // similarities computes the cosine similarity of candidates' stored vectors

@@ -506,3 +506,18 @@ func FuzzLoadStatic(f *testing.F) {
 		}
 	})
 }
+
+func TestStem(t *testing.T) {
+	for in, want := range map[string]string{
+		"close": "clos", "closes": "clos", "closed": "clos", "closing": "clos",
+		"encode": "encod", "encodes": "encod", "encoded": "encod", "encoding": "encod",
+		"reads": "read", "reading": "read", "entries": "entry", "copied": "copy",
+		"setting": "set", "running": "run", "passes": "pass", "process": "process",
+		"status": "status", "analysis": "analysis", "bytes": "byt", "buffered": "buffer",
+		"call": "call", "calls": "call", "fill": "fill", "http2": "http2", "read": "read",
+	} {
+		if got := embed.Stem(in); got != want {
+			t.Errorf("Stem(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -29,10 +29,33 @@ type goldenCase struct {
 	Vector []float32 `json:"vector"` // nil when no token is in the vocabulary
 }
 
+// TestGolden checks both model versions: golden.json holds a version 1
+// model (tokens as Tokenize returns them), golden-stemmed.json a version 2
+// model (stems), whose cases list the stems of the tokens.
 func TestGolden(t *testing.T) {
-	path := filepath.Join("testdata", "golden.json")
+	for _, stemmed := range []bool{false, true} {
+		name := "golden.json"
+		if stemmed {
+			name = "golden-stemmed.json"
+		}
+		t.Run(name, func(t *testing.T) { testGolden(t, filepath.Join("testdata", name), stemmed) })
+	}
+}
+
+// goldenTokens are the tokens a model of the given kind looks up.
+func goldenTokens(text string, stemmed bool) []string {
+	toks := embed.Tokenize(text)
+	if stemmed {
+		for i, tok := range toks {
+			toks[i] = embed.Stem(tok)
+		}
+	}
+	return toks
+}
+
+func testGolden(t *testing.T, path string, stemmed bool) {
 	if *update {
-		tr := embed.NewTrainer(embed.Options{Dims: 8, MinCount: 1, Seed: 5})
+		tr := embed.NewTrainer(embed.Options{Dims: 8, MinCount: 1, Seed: 5, Unstemmed: !stemmed})
 		for range 3 {
 			tr.Add("// OpenFile opens the named file for reading.\nfunc OpenFile(name string) (*File, error)")
 			tr.Add("// ReadFile reads the whole file.\nfunc ReadFile(name string) ([]byte, error)")
@@ -50,7 +73,7 @@ func TestGolden(t *testing.T) {
 			"open file", "ReadFile", "parseHTTPCookie", "set_cookie header", "ÜberCafé listenAndServe",
 			"XMLHttpRequest2 utf8Decode 0xff 1024", "nothing known here", "",
 		} {
-			c := goldenCase{Text: text, Tokens: embed.Tokenize(text)}
+			c := goldenCase{Text: text, Tokens: goldenTokens(text, stemmed)}
 			if v, ok := m.Vector(text); ok {
 				c.Vector = v
 			}
@@ -74,8 +97,8 @@ func TestGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range g.Cases {
-		if got := embed.Tokenize(c.Text); !slices.Equal(got, c.Tokens) && len(got)+len(c.Tokens) > 0 {
-			t.Errorf("Tokenize(%q) = %q, golden %q", c.Text, got, c.Tokens)
+		if got := goldenTokens(c.Text, stemmed); !slices.Equal(got, c.Tokens) && len(got)+len(c.Tokens) > 0 {
+			t.Errorf("tokens of %q = %q, golden %q", c.Text, got, c.Tokens)
 		}
 		v, ok := m.Vector(c.Text)
 		if ok != (c.Vector != nil) {

@@ -21,6 +21,7 @@ type Embedder interface {
 // concurrent use.
 type Model struct {
 	dims    int
+	stem    bool // tokens are stems (Stem): format version 2
 	words   []string
 	index   map[string]int32
 	weights []float32 // SIF weight per token
@@ -55,6 +56,9 @@ func (m *Model) Vector(text string) (vec []float32, ok bool) {
 	ids := idsBuf[:0]
 	var buf [64]byte
 	tokenize(text, buf[:0], func(tok []byte) {
+		if m.stem {
+			tok = stem(tok)
+		}
 		if i, found := m.index[string(tok)]; found {
 			ids = append(ids, i)
 		}
@@ -112,16 +116,20 @@ func abs32(x float32) float32 {
 
 // Binary format, little-endian:
 //
-//	"OPTIQEMB" | version u16 (1) | dims u32 | tokens u32 |
+//	"OPTIQEMB" | version u16 (1 or 2) | dims u32 | tokens u32 |
 //	tokens × (len uvarint | token bytes | SIF weight f32 | scale f32 | dims × int8) |
 //	CRC-32C (Castagnoli) of all preceding bytes u32
+//
+// Version 2 models hold stems: a text's tokens are stemmed (Stem) before
+// they are looked up. Version 1 models hold tokens as Tokenize returns them.
 //
 // The web UI decodes the same format to embed queries in the browser;
 // testdata/golden.json (a small model, texts, their tokens and vectors)
 // is the conformance fixture for such a second implementation.
 const (
 	modelMagic   = "OPTIQEMB"
-	modelVersion = 1
+	modelVersion = 1 // unstemmed tokens
+	stemVersion  = 2 // stemmed tokens
 	maxDims      = 4096
 	maxTokenRaw  = 255
 )
@@ -137,7 +145,11 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 	}
 	b := make([]byte, 0, n)
 	b = append(b, modelMagic...)
-	b = binary.LittleEndian.AppendUint16(b, modelVersion)
+	version := uint16(modelVersion)
+	if m.stem {
+		version = stemVersion
+	}
+	b = binary.LittleEndian.AppendUint16(b, version)
 	b = binary.LittleEndian.AppendUint32(b, uint32(m.dims))
 	b = binary.LittleEndian.AppendUint32(b, uint32(len(m.words)))
 	for i, w := range m.words {
@@ -169,8 +181,9 @@ func (m *Model) UnmarshalBinary(data []byte) error {
 		return corrupt("checksum mismatch")
 	}
 	p := body[len(modelMagic):]
-	if v := binary.LittleEndian.Uint16(p); v != modelVersion {
-		return corrupt(fmt.Sprintf("unknown version %d", v))
+	version := binary.LittleEndian.Uint16(p)
+	if version != modelVersion && version != stemVersion {
+		return corrupt(fmt.Sprintf("unknown version %d", version))
 	}
 	dims := int(binary.LittleEndian.Uint32(p[2:]))
 	V := int(binary.LittleEndian.Uint32(p[6:]))
@@ -183,6 +196,7 @@ func (m *Model) UnmarshalBinary(data []byte) error {
 	}
 	out := Model{
 		dims:    dims,
+		stem:    version == stemVersion,
 		words:   make([]string, V),
 		index:   make(map[string]int32, V),
 		weights: make([]float32, V),

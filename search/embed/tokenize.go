@@ -176,3 +176,53 @@ func keepToken(tok []byte) bool {
 	}
 	return !digits && !stopWords[string(tok)]
 }
+
+// Stem reduces an English word (a lower-case token) to a crude stem, so
+// that a query's "closes", "closed" and "closing" meet a name's "Close":
+// plural and verb endings are removed ("ies"/"ied" become "y"), then a
+// doubled final consonant is halved and a final "e" dropped. Tokens of
+// four bytes or fewer, and tokens with anything but letters a–z, are kept
+// as they are. It is deliberately simple, so that a second implementation
+// (the web UI) can repeat it exactly.
+func Stem(tok string) string {
+	return string(stem([]byte(tok)))
+}
+
+// stem is Stem in place: the result is a prefix of tok, or tok with its
+// last bytes replaced.
+func stem(tok []byte) []byte {
+	if len(tok) <= 4 {
+		return tok
+	}
+	for _, c := range tok {
+		if c < 'a' || c > 'z' {
+			return tok
+		}
+	}
+	has := func(suffix string) bool {
+		return len(tok) > len(suffix)+2 && string(tok[len(tok)-len(suffix):]) == suffix
+	}
+	switch {
+	case has("ies"), has("ied"):
+		tok = append(tok[:len(tok)-3], 'y')
+	case has("sses"):
+		tok = tok[:len(tok)-2]
+	case has("ing"):
+		tok = tok[:len(tok)-3]
+	case has("ed"):
+		tok = tok[:len(tok)-2]
+	case has("s") && !has("ss") && !has("us") && !has("is"):
+		tok = tok[:len(tok)-1]
+	}
+	if n := len(tok); n > 3 && tok[n-1] == tok[n-2] && !isVowel(tok[n-1]) && tok[n-1] != 's' && tok[n-1] != 'l' {
+		tok = tok[:n-1]
+	}
+	if n := len(tok); n > 3 && tok[n-1] == 'e' {
+		tok = tok[:n-1]
+	}
+	return tok
+}
+
+func isVowel(c byte) bool {
+	return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'y'
+}

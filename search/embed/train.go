@@ -23,6 +23,7 @@ type Options struct {
 	Seed        uint64  // random seed; training is deterministic for the same documents added in the same order
 	SmoothAlpha float64 // context-distribution smoothing exponent for PPMI (default 0.75)
 	MaxTokens   int     // tokens kept for training (default 50M, about 600 MB of source); later documents are ignored, bounding memory on huge repositories
+	Unstemmed   bool    // train on tokens as Tokenize returns them (a version 1 model) instead of their stems
 	EigenPower  float64 // singular-value weighting of the token vectors, U·Σ^p (default 0: unweighted, which retrieves best; Levy, Goldberg and Dagan 2015 found the same)
 }
 
@@ -99,6 +100,9 @@ func (t *Trainer) Add(doc string) {
 	s := scratchPool.Get().(*tokenScratch)
 	s.arena, s.ends = s.arena[:0], s.ends[:0]
 	s.buf = tokenize(doc, s.buf, func(tok []byte) {
+		if !t.opts.Unstemmed {
+			tok = stem(tok)
+		}
 		s.arena = append(s.arena, tok...)
 		s.ends = append(s.ends, len(s.arena))
 	})
@@ -211,7 +215,7 @@ func (t *Trainer) Train(ctx context.Context) (*Model, error) {
 		return nil, err
 	}
 
-	m := &Model{dims: o.Dims, words: words, index: make(map[string]int32, V)}
+	m := &Model{dims: o.Dims, stem: !o.Unstemmed, words: words, index: make(map[string]int32, V)}
 	for i, w := range words {
 		m.index[w] = int32(i)
 	}
