@@ -34,6 +34,9 @@ func near(i, j int) []int8 {
 	return v
 }
 
+// testKinds are the kinds of test symbols that are not functions.
+var testKinds = map[string]string{"closeTimeout": "field"}
+
 // indexVectors runs one index session whose symbols carry vectors.
 func indexVectors(t *testing.T, tn app.Tenant, repoID string, files map[string][]vsym, version string, opts app.IndexOptions) (app.IndexPlan, error) {
 	t.Helper()
@@ -55,7 +58,11 @@ func indexVectors(t *testing.T, tn app.Tenant, repoID string, files map[string][
 	for _, p := range plan.Need {
 		up := app.FileUpload{Path: p, Fingerprint: fp(p + version), Language: "go", Size: 1, Content: []byte("sealed")}
 		for i, s := range files[p] {
-			up.Symbols = append(up.Symbols, app.EncryptedSymbol{Name: s.name, Kind: "function", Line: i + 1, EndLine: i + 1, Vector: s.vec})
+			kind := testKinds[s.name]
+			if kind == "" {
+				kind = "function"
+			}
+			up.Symbols = append(up.Symbols, app.EncryptedSymbol{Name: s.name, Kind: kind, Line: i + 1, EndLine: i + 1, Vector: s.vec})
 		}
 		ups = append(ups, up)
 	}
@@ -184,6 +191,33 @@ func TestSemanticAndHybridSearch(t *testing.T) {
 		}
 		tn2.Close()
 		st2.Close()
+	}
+}
+
+// TestHybridWordsAndKinds: among symbols as near the query by vector,
+// hybrid search puts those whose names hold the query's words (as stems:
+// "closes" finds Close) first, and fields after types and functions.
+func TestHybridWordsAndKinds(t *testing.T) {
+	_, tn, repo := setup(t)
+	files := map[string][]vsym{
+		"net/conn.go":  {{"Shutdown", axis(0)}},
+		"pool/pool.go": {{"CloseConn", axis(0)}, {"closeTimeout", axis(0)}},
+	}
+	if _, err := indexVectors(t, tn, repo.ID, files, "v1", app.IndexOptions{Model: fp("model-w"), Dims: testDims}); err != nil {
+		t.Fatal(err)
+	}
+	vecs := map[string][]float32{repo.ID: floatAxis(0)}
+	if got := semantic(t, tn, app.ModeHybrid, "closes the connection", vecs); !reflect.DeepEqual(got, []string{"CloseConn", "Shutdown", "closeTimeout"}) {
+		t.Errorf("hybrid: %q", got)
+	}
+	// Semantic mode is by meaning alone: the words do not count, kinds do.
+	if got := semantic(t, tn, app.ModeSemantic, "closes the connection", vecs); len(got) != 3 || got[2] != "closeTimeout" {
+		t.Errorf("semantic: %q", got)
+	}
+	q, _ := app.ParseQuery("closes the connection")
+	q.Mode, q.Limit, q.Vectors = app.ModeHybrid, 1, vecs
+	if res, err := tn.Search(context.Background(), q); err != nil || len(res) != 1 || !strings.Contains(res[0].Why, "query words in name and path 1.00") {
+		t.Errorf("hybrid explanation: %+v %v", res, err)
 	}
 }
 
