@@ -184,7 +184,7 @@ func (a Ranking) Explain(kind string) string {
 const (
 	LexicalWeight = 0.55
 	VectorWeight  = 0.45
-	WordWeight    = 0.3
+	WordWeight    = 0.2
 )
 
 // tierScores normalise match tiers to [0, 1].
@@ -207,6 +207,12 @@ func (a Ranking) Fuse(lexical bool, cos, words float64) float64 {
 	}
 	semantic := (1-WordWeight)*max(cos, 0) + WordWeight*words
 	return (LexicalWeight*lex+VectorWeight*semantic)*kindPriors[min(a.Kind, len(kindPriors)-1)] - 0.03*float64(a.Class)
+}
+
+// FuseSemantic is the score of a candidate in semantic mode: its vector
+// similarity, scaled by kind and shaded by path class as in Fuse.
+func (a Ranking) FuseSemantic(cos float64) float64 {
+	return VectorWeight*max(cos, 0)*kindPriors[min(a.Kind, len(kindPriors)-1)] - 0.03*float64(a.Class)
 }
 
 // ExplainHybrid says how a hybrid score was made.

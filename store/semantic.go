@@ -113,7 +113,11 @@ func (h *Tenant) semanticSearch(ctx context.Context, q app.Query, texts []app.Te
 		if words != nil {
 			w = words[i]
 		}
-		out[i] = scored{c, c.rank.Fuse(lexical[c.id], sims[c.id], w), w}
+		score := c.rank.FuseSemantic(sims[c.id])
+		if words != nil {
+			score = c.rank.Fuse(lexical[c.id], sims[c.id], w)
+		}
+		out[i] = scored{c, score, w}
 	}
 	// A name equal to the whole query comes first (same case before any
 	// case), whatever the vectors say.

@@ -515,6 +515,12 @@ func TestStem(t *testing.T) {
 		"setting": "set", "running": "run", "passes": "pass", "process": "process",
 		"status": "status", "analysis": "analysis", "bytes": "byt", "buffered": "buffer",
 		"call": "call", "calls": "call", "fill": "fill", "http2": "http2", "read": "read",
+		// Short words meet their plurals.
+		"file": "fil", "files": "fil", "name": "nam", "names": "nam", "type": "typ", "types": "typ",
+		"byte": "byt", "size": "siz", "sizes": "siz", "set": "set", "sets": "set", "get": "get",
+		"gets": "get", "key": "key", "keys": "key", "run": "run", "runs": "run", "add": "add",
+		"adds": "add", "use": "use", "uses": "use", "used": "used", "tree": "tre", "trees": "tre",
+		"line": "lin", "lines": "lin", "cities": "city", "dies": "die",
 	} {
 		if got := embed.Stem(in); got != want {
 			t.Errorf("Stem(%q) = %q, want %q", in, got, want)

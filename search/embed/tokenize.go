@@ -180,18 +180,22 @@ func keepToken(tok []byte) bool {
 // Stem reduces an English word (a lower-case token) to a crude stem, so
 // that a query's "closes", "closed" and "closing" meet a name's "Close":
 // plural and verb endings are removed ("ies"/"ied" become "y"), then a
-// doubled final consonant is halved and a final "e" dropped. Tokens of
-// four bytes or fewer, and tokens with anything but letters a–z, are kept
-// as they are. It is deliberately simple, so that a second implementation
-// (the web UI) can repeat it exactly.
+// doubled final consonant is halved and a final "e" dropped, each only
+// when at least three letters remain ("files" and "file" both give "fil",
+// "used" stays). Tokens with anything but letters a–z are kept as they
+// are. It is deliberately simple, so that a second implementation can
+// repeat it exactly.
 func Stem(tok string) string {
 	return string(stem([]byte(tok)))
 }
 
+// minStem is the shortest stem Stem leaves.
+const minStem = 3
+
 // stem is Stem in place: the result is a prefix of tok, or tok with its
 // last bytes replaced.
 func stem(tok []byte) []byte {
-	if len(tok) <= 4 {
+	if len(tok) <= minStem {
 		return tok
 	}
 	for _, c := range tok {
@@ -199,25 +203,26 @@ func stem(tok []byte) []byte {
 			return tok
 		}
 	}
-	has := func(suffix string) bool {
-		return len(tok) > len(suffix)+2 && string(tok[len(tok)-len(suffix):]) == suffix
+	// has reports a suffix that leaves at least keep letters before it.
+	has := func(suffix string, keep int) bool {
+		return len(tok) >= len(suffix)+keep && string(tok[len(tok)-len(suffix):]) == suffix
 	}
 	switch {
-	case has("ies"), has("ied"):
+	case has("ies", 2), has("ied", 2):
 		tok = append(tok[:len(tok)-3], 'y')
-	case has("sses"):
+	case has("sses", 2):
 		tok = tok[:len(tok)-2]
-	case has("ing"):
+	case has("ing", minStem):
 		tok = tok[:len(tok)-3]
-	case has("ed"):
+	case has("ed", minStem):
 		tok = tok[:len(tok)-2]
-	case has("s") && !has("ss") && !has("us") && !has("is"):
+	case has("s", minStem) && !has("ss", 0) && !has("us", 0) && !has("is", 0):
 		tok = tok[:len(tok)-1]
 	}
-	if n := len(tok); n > 3 && tok[n-1] == tok[n-2] && !isVowel(tok[n-1]) && tok[n-1] != 's' && tok[n-1] != 'l' {
+	if n := len(tok); n > minStem && tok[n-1] == tok[n-2] && !isVowel(tok[n-1]) && tok[n-1] != 's' && tok[n-1] != 'l' {
 		tok = tok[:n-1]
 	}
-	if n := len(tok); n > 3 && tok[n-1] == 'e' {
+	if n := len(tok); n > minStem && tok[n-1] == 'e' {
 		tok = tok[:n-1]
 	}
 	return tok
