@@ -3,16 +3,20 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"go/build"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/optiq/optiq/app"
 	"github.com/optiq/optiq/extract"
+	"github.com/optiq/optiq/web"
 )
 
 // copyGoPackages copies the non-test Go files of standard-library packages
@@ -100,6 +104,32 @@ func TestSemanticEndToEnd(t *testing.T) {
 	searchCLI(t, ada, "--mode", "semantic", "reports whether the string begins with prefix")
 	if downloaded, err := os.ReadFile(cached[0]); err != nil || !bytes.Equal(downloaded, uploaded) {
 		t.Fatalf("downloaded model (%d bytes, %v) differs from the uploaded one (%d bytes)", len(downloaded), err, len(uploaded))
+	}
+	// A client that does not ask for the blob itself gets the JSON form
+	// earlier versions read.
+	ctx := context.Background()
+	cl, _ := web.NewClient(ts.url, web.ClientOptions{Fingerprint: ts.fingerprint})
+	lr, err := cl.Login(ctx, "ada@example.com", "a long enough passphrase for ada@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, _ = web.NewClient(ts.url, web.ClientOptions{Fingerprint: ts.fingerprint, Token: app.Secret(lr.Token)})
+	wss, _ := cl.Workspaces(ctx)
+	repo, err := cl.Repo(ctx, wss[0].ID, "std")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("GET", ts.url+"/api/v1/workspaces/"+wss[0].ID+"/repos/"+repo.ID+"/model", nil)
+	req.Header.Set("Authorization", "Bearer "+lr.Token)
+	resp, err := (&http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var old web.ModelResponse
+	err = json.NewDecoder(resp.Body).Decode(&old)
+	resp.Body.Close()
+	if err != nil || old.ID != repo.ModelID || !bytes.Equal(old.Model, uploaded) {
+		t.Fatalf("JSON form of the model: id %q (want %q), %d bytes, %v", old.ID, repo.ModelID, len(old.Model), err)
 	}
 
 	// Finding code by what it does, in semantic and (by default, for

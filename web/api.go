@@ -367,14 +367,17 @@ func (s *Server) putModel(c *fiber.Ctx, r *call) error {
 // (the body is the sealed blob itself).
 const ModelIDHeader = "X-Optiq-Model-Id"
 
-// ModelResponse is a repo's sealed embedding model.
+// ModelResponse is a repo's sealed embedding model (the JSON form, for
+// clients that do not ask for the blob itself).
 type ModelResponse struct {
-	ID    string
-	Model []byte
+	ID    string `json:"id"`
+	Model []byte `json:"model"`
 }
 
 // getModel sends a repo's sealed model as the body, with its id in a
-// header: no JSON or base64 copies of a blob of up to maxBody bytes.
+// header, to clients that accept application/octet-stream (no JSON or
+// base64 copies of a blob of up to maxBody bytes); others get the JSON
+// form earlier clients read.
 func (s *Server) getModel(c *fiber.Ctx, r *call) error {
 	repo, err := s.repo(c, r)
 	if err != nil {
@@ -383,6 +386,10 @@ func (s *Server) getModel(c *fiber.Ctx, r *call) error {
 	blob, id, err := r.tenant.Model(c.UserContext(), repo.ID)
 	if err != nil {
 		return err
+	}
+	c.Vary(fiber.HeaderAccept)
+	if c.Accepts(fiber.MIMEApplicationJSON, fiber.MIMEOctetStream) != fiber.MIMEOctetStream {
+		return c.JSON(ModelResponse{ID: id, Model: blob})
 	}
 	c.Set(ModelIDHeader, id)
 	c.Set(fiber.HeaderContentType, fiber.MIMEOctetStream)

@@ -134,6 +134,7 @@ type rawBody struct {
 // rawResponse receives a response body as is (up to maxBody bytes), with
 // the response's headers.
 type rawResponse struct {
+	accept string // the Accept header to send
 	header http.Header
 	body   []byte
 }
@@ -161,6 +162,9 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	}
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token.Reveal())
+	}
+	if raw, ok := out.(*rawResponse); ok && raw.accept != "" {
+		req.Header.Set("Accept", raw.accept)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -264,9 +268,16 @@ func (c *Client) PutModel(ctx context.Context, ws, repo, session string, blob []
 
 // Model downloads a repo's sealed embedding model.
 func (c *Client) Model(ctx context.Context, ws, repo string) (ModelResponse, error) {
-	var raw rawResponse
+	raw := rawResponse{accept: "application/octet-stream"}
 	err := c.do(ctx, "GET", wsPath(ws, "repos", repo, "model"), nil, &raw)
 	out := ModelResponse{ID: raw.header.Get(ModelIDHeader), Model: raw.body}
+	if err == nil && strings.HasPrefix(raw.header.Get("Content-Type"), "application/json") {
+		// A server that only has the JSON form.
+		out = ModelResponse{}
+		if err = json.Unmarshal(raw.body, &out); err != nil {
+			err = fmt.Errorf("unexpected answer from server: %w", err)
+		}
+	}
 	if err == nil && out.ID == "" {
 		err = errors.New("unexpected answer from server: a model without its id")
 	}
