@@ -557,21 +557,12 @@ func (h *Tenant) fileRows(ctx context.Context, hits []app.IndexHit) ([]fileRow, 
 			ids = append(ids, id)
 		}
 	}
-	rows, err := h.t.db.read.QueryContext(ctx, `SELECT id, repo_id, path, language, generated FROM files WHERE session_id IS NULL AND id IN (`+placeholders(len(ids))+`)`, ids...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	byID := make(map[string]fileRow, len(ids))
-	for rows.Next() {
-		f := fileRow{live: true}
-		if err := rows.Scan(&f.id, &f.repoID, &f.path, &f.language, &f.generated); err != nil {
+	// In batches, well under SQLite's limit on variables.
+	for batch := range slices.Chunk(ids, 1000) {
+		if err := h.fileRowsByID(ctx, batch, byID); err != nil {
 			return nil, err
 		}
-		byID["f"+strconv.FormatInt(f.id, 10)] = f
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
 	}
 	out := make([]fileRow, len(hits))
 	for i, hit := range hits {
@@ -580,7 +571,27 @@ func (h *Tenant) fileRows(ctx context.Context, hits []app.IndexHit) ([]fileRow, 
 	return out, nil
 }
 
+func (h *Tenant) fileRowsByID(ctx context.Context, ids []any, byID map[string]fileRow) error {
+	rows, err := h.t.db.read.QueryContext(ctx, `SELECT id, repo_id, path, language, generated FROM files WHERE session_id IS NULL AND id IN (`+placeholders(len(ids))+`)`, ids...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		f := fileRow{live: true}
+		if err := rows.Scan(&f.id, &f.repoID, &f.path, &f.language, &f.generated); err != nil {
+			return err
+		}
+		byID["f"+strconv.FormatInt(f.id, 10)] = f
+	}
+	return rows.Err()
+}
+
 var errNoShortcut = errors.New("no shortcut")
+
+// maxExcludingHits bounds the hits fileRowsExcluding reads before it
+// leaves the exclusions to the lexical index after all.
+const maxExcludingHits = 4096
 
 // fileRowsExcluding answers a query with -path: filters without making
 // the lexical index expand them (each is a scan of every path in the
@@ -606,6 +617,9 @@ func (h *Tenant) fileRowsExcluding(ctx context.Context, q app.Query, limit int) 
 	}
 	q.Terms = rest
 	for n := 2 * limit; ; n *= 4 {
+		if n > maxExcludingHits {
+			return nil, errNoShortcut // the exclusions remove most hits
+		}
 		hits, err := h.t.index.Files(ctx, q, n)
 		if err != nil {
 			return nil, err

@@ -262,3 +262,47 @@ func checkRanks(t *testing.T, dbFile string) {
 		t.Fatalf("%d symbols, %v", n, err)
 	}
 }
+
+// TestExclusionThatRemovesMostHits: a -path: exclusion that drops nearly
+// every hit of the rest of the query still finds what is left (the
+// exclusions go back to the lexical index instead of reading ever more
+// hits).
+func TestExclusionThatRemovesMostHits(t *testing.T) {
+	_, tn, repo := setup(t)
+	ctx := context.Background()
+	const n = 33000
+	var manifest []app.FileFingerprint
+	for i := range n {
+		p := fmt.Sprintf("pkg/f%05d/handler_test.go", i)
+		manifest = append(manifest, app.FileFingerprint{Path: p, Fingerprint: fp(p)})
+	}
+	manifest = append(manifest, app.FileFingerprint{Path: "cmd/handler.go", Fingerprint: fp("cmd/handler.go")})
+	plan, err := tn.BeginIndex(ctx, repo.ID, manifest, app.IndexOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ups []app.FileUpload
+	for i, p := range plan.Need {
+		ups = append(ups, app.FileUpload{Path: p, Fingerprint: fp(p), Language: "go", Size: 1, Content: []byte("sealed"),
+			Symbols: []app.EncryptedSymbol{{Name: "serve", Kind: "function", Line: 1, EndLine: 1}}})
+		if len(ups) == 1000 || i == len(plan.Need)-1 {
+			if err := tn.Upload(ctx, repo.ID, plan.SessionID, ups); err != nil {
+				t.Fatal(err)
+			}
+			ups = ups[:0]
+		}
+	}
+	if _, err := tn.CommitIndex(ctx, repo.ID, plan.SessionID); err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range []string{app.ModePath, app.ModeAuto} {
+		for _, text := range []string{"handler -path:_test", "-path:_test"} {
+			q, _ := app.ParseQuery(text)
+			q.Mode = mode
+			res, err := tn.Search(ctx, q)
+			if err != nil || len(res) != 1 || res[0].Path != "cmd/handler.go" {
+				t.Errorf("%q (mode %q): %d results, %v", text, mode, len(res), err)
+			}
+		}
+	}
+}
