@@ -412,9 +412,10 @@ func (t *tenantDB) applyVectors(ctx context.Context, ch vectorChange) {
 // saveVectors writes the loaded vector indexes if they changed, and
 // removes files of vector lengths no longer in use.
 func (t *tenantDB) saveVectors() error {
-	// One save at a time; searches and commits go on while it writes (the
-	// indexes lock themselves: a commit's change waits for the write and
-	// marks them dirty again).
+	// One save at a time; searches and commits go on while it writes (an
+	// index notes what to write under its lock; a commit's change during
+	// the write copies the partition it touches and marks the indexes
+	// dirty again).
 	t.saveMu.Lock()
 	defer t.saveMu.Unlock()
 	t.vecMu.Lock()

@@ -21,7 +21,6 @@ package vector
 import (
 	"errors"
 	"fmt"
-	"maps"
 	"math"
 	"math/bits"
 	"math/rand/v2"
@@ -100,13 +99,15 @@ func (ix *Index) own(part string, p *partition) *partition {
 	if p.readers == 0 {
 		return p
 	}
+	// WriteTo never reads pos: hand it over instead of copying it.
 	c := &partition{
 		ids:   slices.Clone(p.ids),
-		pos:   maps.Clone(p.pos),
+		pos:   p.pos,
 		codes: slices.Clone(p.codes),
 		inorm: slices.Clone(p.inorm),
 		signs: slices.Clone(p.signs),
 	}
+	p.pos = nil
 	ix.parts[part] = c
 	return c
 }
