@@ -130,13 +130,18 @@ func (s *Server) clientAddr(c *fiber.Ctx) error {
 // write them.
 func parseHop(h string) (netip.Addr, bool) {
 	h = strings.TrimSpace(h)
-	if a, err := netip.ParseAddr(h); err == nil {
-		return a, true
+	if strings.HasPrefix(h, "[") && strings.HasSuffix(h, "]") {
+		h = h[1 : len(h)-1] // [2001:db8::1] without a port
 	}
-	if ap, err := netip.ParseAddrPort(h); err == nil {
-		return ap.Addr(), true
+	a, err := netip.ParseAddr(h)
+	if err != nil {
+		ap, err := netip.ParseAddrPort(h)
+		if err != nil {
+			return netip.Addr{}, false
+		}
+		a = ap.Addr()
 	}
-	return netip.Addr{}, false
+	return a.WithZone(""), true // a zone would make one client many
 }
 
 // clientIP is the request's client address (see clientAddr).

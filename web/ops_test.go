@@ -225,6 +225,14 @@ func TestTrustedProxies(t *testing.T) {
 	if s := get("[2001:db8::1]:443, 203.0.113.8:6000"); s != http.StatusTooManyRequests {
 		t.Fatalf("an entry with a port escaped the budget of 203.0.113.8: %d", s)
 	}
+	// A bracketed IPv6 address with or without a port, or with a zone, is
+	// one client.
+	for i, xff := range []string{"[2001:db8::9]", "[2001:db8::9]:80", "2001:db8::9%eth0"} {
+		want := []int{200, 200, http.StatusTooManyRequests}[i]
+		if s := get(xff); s != want {
+			t.Fatalf("%s: %d, want %d", xff, s, want)
+		}
+	}
 	if !strings.Contains(logs.String(), `"remote":"203.0.113.7"`) {
 		t.Fatalf("log lines do not carry the forwarded client address:\n%s", logs.String())
 	}

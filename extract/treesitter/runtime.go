@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"sync"
 	"time"
 
@@ -292,7 +293,11 @@ func (inst *instance) readTree(ctx context.Context, n int, src []byte, g *gramma
 	if err != nil {
 		return nil, err
 	}
-	raw, ok := inst.mem.Read(uint32(res[0]), uint32(n)*recordSize)
+	size := int64(n) * recordSize
+	if n < 0 || size > math.MaxUint32 {
+		return nil, fmt.Errorf("%w: %d records", errParse, n)
+	}
+	raw, ok := inst.mem.Read(uint32(res[0]), uint32(size))
 	if !ok {
 		return nil, fmt.Errorf("%w: records out of range", errParse)
 	}
@@ -300,6 +305,9 @@ func (inst *instance) readTree(ctx context.Context, n int, src []byte, g *gramma
 }
 
 func decodeTree(raw []byte, n int, src []byte, g *grammar) (*tree, error) {
+	if n < 0 || len(raw)/recordSize < n {
+		return nil, fmt.Errorf("%w: %d records in %d bytes", errParse, n, len(raw))
+	}
 	t := &tree{src: src, nodes: make([]node, n)}
 	last := make([]int32, n) // last child seen per node
 	le := binary.LittleEndian
