@@ -123,9 +123,11 @@ func abs32(x float32) float32 {
 // Version 2 models hold stems: a text's tokens are stemmed (Stem) before
 // they are looked up. Version 1 models hold tokens as Tokenize returns them.
 //
-// The web UI decodes the same format to embed queries in the browser;
-// testdata/golden.json (a small model, texts, their tokens and vectors)
-// is the conformance fixture for such a second implementation.
+// A second implementation (the web UI, to embed queries in the browser)
+// would decode the same format;
+// testdata/golden.json and golden-stemmed.json (small models of both
+// versions, texts, their tokens and vectors) are the conformance fixtures
+// for it.
 const (
 	modelMagic   = "OPTIQEMB"
 	modelVersion = 1 // unstemmed tokens
