@@ -110,15 +110,5 @@ func ReferenceSearch(ctx context.Context, tn app.Tenant, q app.Query) ([]app.Sea
 	}
 	slices.SortStableFunc(cands, func(a, b candidate) int { return a.rank.Compare(b.rank) })
 	cands = cands[:min(len(cands), q.Limit)]
-	if err := h.attachBlobs(ctx, cands); err != nil {
-		return nil, err
-	}
-	out := make([]app.SearchResult, len(cands))
-	for i, c := range cands {
-		c.r.Repo = repoNames[c.r.RepoID]
-		c.r.Score = c.rank.Score()
-		c.r.Why = c.rank.Explain(c.r.Kind)
-		out[i] = c.r
-	}
-	return out, nil
+	return h.results(ctx, cands, repoNames)
 }

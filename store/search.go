@@ -107,6 +107,12 @@ func (h *Tenant) Search(ctx context.Context, q app.Query) ([]app.SearchResult, e
 	if len(cands) > q.Limit {
 		cands = cands[:q.Limit]
 	}
+	return h.results(ctx, cands, repoNames)
+}
+
+// results turns a ranked page of candidates into search results, with
+// their sealed blobs.
+func (h *Tenant) results(ctx context.Context, cands []candidate, repoNames map[string]string) ([]app.SearchResult, error) {
 	if err := h.attachBlobs(ctx, cands); err != nil {
 		return nil, err
 	}

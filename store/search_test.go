@@ -104,17 +104,7 @@ func TestBestSymbolsMatchReference(t *testing.T) {
 			}
 			// Each search, with its shortcuts, gives the page the plain
 			// way gives.
-			res, err := tn.Search(ctx, q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want, err := store.ReferenceSearch(ctx, tn, q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(res, want) {
-				t.Errorf("%s (limit %d):\n got %v\nwant %v", text, limit, res, want)
-			}
+			sameAsReference(t, tn, q, text)
 		}
 	}
 }
@@ -192,7 +182,6 @@ func TestExcludedPathsMatchIndex(t *testing.T) {
 	}
 	files["pkg/a\nb/handler.go"] = []sym{{"serve", "function"}}
 	index(t, tn, repo.ID, files, "v1")
-	ctx := context.Background()
 	for _, text := range []string{"handler -path:_test", "handler -path:f1", "handler -path:PKG/G -path:_test", "handler -path:g0 -path:f0",
 		"handler -path:b/handler", "handler -path:a/handler.go", "handler -path:handler", "handler path:f1 -path:_test", "handler -path:f1*"} {
 		for _, limit := range []int{1, 20, 60} {
@@ -201,17 +190,7 @@ func TestExcludedPathsMatchIndex(t *testing.T) {
 				t.Fatal(err)
 			}
 			q.Limit = limit
-			res, err := tn.Search(ctx, q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want, err := store.ReferenceSearch(ctx, tn, q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(res, want) {
-				t.Errorf("%s (limit %d):\n got %v\nwant %v", text, limit, res, want)
-			}
+			sameAsReference(t, tn, q, text)
 		}
 	}
 }
@@ -304,5 +283,23 @@ func TestExclusionThatRemovesMostHits(t *testing.T) {
 				t.Errorf("%q (mode %q): %d results, %v", text, mode, len(res), err)
 			}
 		}
+	}
+}
+
+// sameAsReference checks that a search gives the page the plain way (every
+// row of every tier, sorted by Ranking.Compare) gives.
+func sameAsReference(t *testing.T, tn app.Tenant, q app.Query, text string) {
+	t.Helper()
+	ctx := context.Background()
+	res, err := tn.Search(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := store.ReferenceSearch(ctx, tn, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(res, want) {
+		t.Errorf("%s (limit %d):\n got %v\nwant %v", text, q.Limit, res, want)
 	}
 }
