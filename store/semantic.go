@@ -8,7 +8,6 @@ import (
 	"slices"
 
 	"github.com/optiq/optiq/app"
-	"github.com/optiq/optiq/search/embed"
 )
 
 // Bounds on the work of one semantic search.
@@ -164,15 +163,15 @@ func (h *Tenant) semanticSearch(ctx context.Context, q app.Query, texts []app.Te
 
 // wordScores scores each candidate by the query's words found in its name
 // and container (weight 1) and in its path's directories (weight 1/2),
-// compared as stems (embed.Stem), like BM25 with the rarity of a word
+// compared as stems (app.Stem), like BM25 with the rarity of a word
 // taken among the candidates; normalised so that the best has 1. These
 // are plaintext already, so this reveals nothing more to the server.
 func wordScores(texts []app.Term, cands []candidate) []float64 {
 	const k1 = 1.2
 	query := map[string]bool{}
 	for _, t := range texts {
-		for _, tok := range embed.Tokenize(t.Value) {
-			query[embed.Stem(tok)] = true
+		for _, tok := range app.Tokenize(t.Value) {
+			query[app.Stem(tok)] = true
 		}
 	}
 	scores := make([]float64, len(cands))
@@ -182,8 +181,8 @@ func wordScores(texts []app.Term, cands []candidate) []float64 {
 	tf := make([]map[string]float64, len(cands))
 	df := map[string]int{}
 	add := func(i int, text string, w float64) {
-		for _, tok := range embed.Tokenize(text) {
-			if st := embed.Stem(tok); query[st] {
+		for _, tok := range app.Tokenize(text) {
+			if st := app.Stem(tok); query[st] {
 				if tf[i] == nil {
 					tf[i] = map[string]float64{}
 				}
