@@ -108,12 +108,9 @@ func (h *Tenant) semanticSearch(ctx context.Context, q app.Query, texts []app.Te
 		if !lexical[c.id] {
 			c.rank.Tier = app.TierFuzzy
 		}
-		var w float64
+		score, w := c.rank.FuseSemantic(sims[c.id]), 0.0
 		if words != nil {
 			w = words[i]
-		}
-		score := c.rank.FuseSemantic(sims[c.id])
-		if words != nil {
 			score = c.rank.Fuse(lexical[c.id], sims[c.id], w)
 		}
 		out[i] = scored{c, score, w}
