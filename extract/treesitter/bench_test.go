@@ -2,7 +2,6 @@ package treesitter_test
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -11,27 +10,6 @@ import (
 
 	"github.com/optiq/optiq/extract/treesitter"
 )
-
-// corpus returns the real-world files of the evaluation set for lang
-// (testdata/eval, see SOURCES.md there): the corpus the benchmarks measure.
-func corpus(b *testing.B, lang string) [][]byte {
-	files, _ := filepath.Glob("testdata/eval/" + lang + "/*")
-	var out [][]byte
-	for _, f := range files {
-		if strings.HasSuffix(f, ".ctags") || strings.HasSuffix(f, ".expected") {
-			continue
-		}
-		src, err := os.ReadFile(f)
-		if err != nil {
-			b.Fatal(err)
-		}
-		out = append(out, src)
-	}
-	if len(out) == 0 {
-		b.Skip("no corpus for " + lang)
-	}
-	return out
-}
 
 // cpuTime is the CPU time used by the process so far: throughput per CPU
 // second holds up better than wall time on a machine shared with other work.
@@ -62,7 +40,7 @@ func BenchmarkSymbols(b *testing.B) {
 	p := parser(b)
 	for _, lang := range treesitter.Languages() {
 		b.Run(lang, func(b *testing.B) {
-			files := corpus(b, lang)
+			files := treesitter.EvalCorpus(b, lang)
 			b.SetBytes(size(files))
 			if _, err := p.Symbols(context.Background(), lang, "warm", files[0]); err != nil {
 				b.Fatal(err)
@@ -87,7 +65,7 @@ func BenchmarkSymbolsParallel(b *testing.B) {
 	p := parser(b)
 	for _, lang := range treesitter.Languages() {
 		b.Run(lang, func(b *testing.B) {
-			files := corpus(b, lang)
+			files := treesitter.EvalCorpus(b, lang)
 			b.SetBytes(size(files))
 			start := cpuTime()
 			defer reportCPU(b, size(files), start)

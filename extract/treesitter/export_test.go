@@ -1,0 +1,4 @@
+package treesitter
+
+// EvalCorpus gives the external tests the benchmarks' corpus.
+var EvalCorpus = evalCorpus
