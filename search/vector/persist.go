@@ -44,7 +44,10 @@ const chunk = 64 << 10
 // note what it will write: searches and writes go on meanwhile (a write
 // that would change a partition being written changes a copy instead).
 func (ix *Index) WriteTo(w io.Writer) (int64, error) {
+	// view is a partition as it stands when the write begins; held is the
+	// partition itself, whose readers count the write holds up.
 	type view struct {
+		held  *partition
 		ids   []int64
 		codes []int8
 		inorm []float32
@@ -55,14 +58,13 @@ func (ix *Index) WriteTo(w io.Writer) (int64, error) {
 	parts := make(map[string]view, len(ix.parts))
 	for k, p := range ix.parts {
 		p.readers++
-		parts[k] = view{p.ids, p.codes, p.inorm, p.signs}
+		parts[k] = view{p, p.ids, p.codes, p.inorm, p.signs}
 	}
-	held := maps.Clone(ix.parts)
 	ix.mu.Unlock()
 	defer func() {
 		ix.mu.Lock()
-		for _, p := range held {
-			p.readers--
+		for _, v := range parts {
+			v.held.readers--
 		}
 		ix.mu.Unlock()
 	}()
