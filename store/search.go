@@ -66,7 +66,7 @@ func (h *Tenant) Search(ctx context.Context, q app.Query) ([]app.SearchResult, e
 		// Once the lexical index is needed for names, the exact name has
 		// not filled the page, so files are needed: they are searched
 		// meanwhile.
-		wantFiles := q.Mode != app.ModeSymbol && !hasField(q, app.FieldSym) && (len(kinds) == 0 || slices.Contains(kinds, "file"))
+		wantFiles := q.Mode != app.ModeSymbol && !hasField(q, app.FieldSym) && (len(kinds) == 0 || slices.Contains(kinds, app.KindFile))
 		type found struct {
 			files []candidate
 			err   error
@@ -94,7 +94,7 @@ func (h *Tenant) Search(ctx context.Context, q app.Query) ([]app.SearchResult, e
 			}
 			cands = append(cands, f.files...)
 		}
-	case len(kinds) > 0 && !slices.Contains(kinds, "file"):
+	case len(kinds) > 0 && !slices.Contains(kinds, app.KindFile):
 		if cands, err = h.symbolRows(ctx, q, nil, q.Limit*10); err != nil {
 			return nil, err
 		}
@@ -234,6 +234,22 @@ func (h *Tenant) bestSymbolsThen(ctx context.Context, q app.Query, texts []app.T
 	if beforeNames != nil {
 		beforeNames()
 	}
+	// Names that start with the query rank next. SQLite finds the best of
+	// them over every such name, by a range scan of its name index: the
+	// lexical index would expand the prefix to one term per name and
+	// return only its first maxNames of them, which need not hold the
+	// best. When they fill the page, the worse tiers cannot change it.
+	var prefixed []candidate
+	byPrefix := exactOnly && !anyExact(texts)
+	if byPrefix {
+		var err error
+		if prefixed, err = h.prefixRows(ctx, q, lname, min(keep, maxSymbolRows-len(exact))); err != nil {
+			return nil, err
+		}
+		if len(prefixed) > 0 && len(exact)+len(prefixed) >= q.Limit {
+			return append(exact, prefixed...), nil
+		}
+	}
 	names, err := h.t.index.Names(ctx, texts, maxNames)
 	if err != nil {
 		return nil, err
@@ -259,6 +275,11 @@ func (h *Tenant) bestSymbolsThen(ctx context.Context, q app.Query, texts []app.T
 				continue
 			}
 			rows = exact
+		case tier == app.TierPrefix && byPrefix:
+			if len(prefixed) == 0 && len(byTier[tier]) == 0 {
+				continue
+			}
+			rows = prefixed
 		case len(byTier[tier]) == 0:
 			continue
 		default:
@@ -292,6 +313,12 @@ func exactName(texts []app.Term) (string, bool) {
 	return l, l != ""
 }
 
+// anyExact reports whether some term is quoted: it matches equal names
+// only.
+func anyExact(texts []app.Term) bool {
+	return slices.ContainsFunc(texts, func(t app.Term) bool { return t.Exact })
+}
+
 // rankOrder orders the rows of one tier as app.Ranking.Compare does: rank
 // packs kind rank, path class and path length. Ties (several symbols on
 // one line) go by name and row id.
@@ -321,6 +348,45 @@ func (h *Tenant) exactRows(ctx context.Context, q app.Query, texts []app.Term, l
 	other, err := h.symbolRowsOrdered(ctx, q, `s.lname = ? AND s.name != ?`, []any{lname, spelling}, rankOrder, 2, limit-len(same))
 	setTier(other, app.TierExact)
 	return append(same, other...), err
+}
+
+// prefixRows returns the best limit live symbols whose lower-case names
+// start with lname and are longer (TierPrefix), in rank order. Of the
+// range of the (lname, rank) index those names cover, the limit-th
+// smallest rank (read from the index alone) bounds the rows fetched, as in
+// tierRows.
+func (h *Tenant) prefixRows(ctx context.Context, q app.Query, lname string, limit int) ([]candidate, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	cond, args := `s.lname > ?`, []any{lname}
+	if end, ok := prefixEnd(lname); ok {
+		cond, args = cond+` AND s.lname < ?`, append(args, end)
+	}
+	inRange := strings.ReplaceAll(cond, "s.lname", "lname")
+	bounded := append(slices.Clone(args), args...)
+	bounded = append(bounded, limit-1)
+	rows, err := h.symbolRowsOrdered(ctx, q, cond+` AND s.rank <= (SELECT rank FROM symbols WHERE `+inRange+` ORDER BY rank LIMIT 1 OFFSET ?)`, bounded, rankOrder, len(bounded), limit)
+	if err == nil && len(rows) < limit {
+		// Fewer than limit symbols in the range, or filters or pending
+		// rows dropped some of the best by rank.
+		rows, err = h.symbolRowsOrdered(ctx, q, cond, args, rankOrder, len(args), limit)
+	}
+	setTier(rows, app.TierPrefix)
+	return rows, err
+}
+
+// prefixEnd returns the least string greater than every string that
+// starts with p (in SQLite's byte order), if there is one.
+func prefixEnd(p string) (string, bool) {
+	b := []byte(p)
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] < 0xff {
+			b[i]++
+			return string(b[:i+1]), true
+		}
+	}
+	return "", false
 }
 
 // tierRows returns the best limit live symbols with the names lnames,
@@ -530,7 +596,7 @@ func fileCandidates(rows []fileRow, texts []app.Term) []candidate {
 		if !f.live {
 			continue
 		}
-		c := candidate{r: app.SearchResult{RepoID: f.repoID, Path: f.path, Language: f.language, Kind: "file", Line: 1, EndLine: 1}}
+		c := candidate{r: app.SearchResult{RepoID: f.repoID, Path: f.path, Language: f.language, Kind: app.KindFile, Line: 1, EndLine: 1}}
 		tier := app.TierFuzzy
 		base := strings.ToLower(path.Base(c.r.Path))
 		for _, t := range texts {

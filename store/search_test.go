@@ -67,6 +67,7 @@ var rankQueries = []string{
 	"handle lang:go", "handle -path:_test", "String kind:function", "main -kind:variable", "handle path:src",
 	"userName", "UserName", "nameUser", "server", "Server", "httpServ", "HTTPServ", "serverHTTP",
 	"main repo:r1", "handle -path:vendor -path:src", "main -path:X.GO", "string -path:y", "x -path:_test.go", "x -path:a/", "Get -repo:r0 lang:python", "handle -handleRequest", "file:x main",
+	"hand kind:field", "str -path:x lang:python", "ha -handle", "h", "s",
 }
 
 // TestBestSymbolsMatchReference checks the ranked SQL fetch (each tier
@@ -301,5 +302,37 @@ func sameAsReference(t *testing.T, tn app.Tenant, q app.Query, text string) {
 	}
 	if !reflect.DeepEqual(res, want) {
 		t.Errorf("%s (limit %d):\n got %v\nwant %v", text, q.Limit, res, want)
+	}
+}
+
+// TestPrefixBeyondIndexHits: the best symbols whose names start with the
+// query are found when more names than the lexical index returns start
+// with it, whichever names those are.
+func TestPrefixBeyondIndexHits(t *testing.T) {
+	_, tn, repo := setup(t)
+	var many []sym
+	for i := range 700 {
+		many = append(many, sym{fmt.Sprintf("zeta%03d", i), "constant"})
+	}
+	index(t, tn, repo.ID, map[string][]sym{
+		"vendor/pkg/many.go": many,
+		"a.go":               {{"Zeta699", "function"}, {"zetaName", "variable"}},
+		"b.go":               {{"zeta350", "type"}},
+		"c.go":               {{"zet", "variable"}},
+		"d.go":               {{"Grüße", "function"}, {"grünkohl", "function"}, {"grx", "function"}, {"gruen", "function"}},
+	}, "v1")
+	for query, want := range map[string][]string{
+		"zet":   {"zet@c.go", "Zeta699@a.go", "zeta350@b.go", "zeta000@vendor/pkg/many.go"},
+		"ZETA6": {"Zeta699@a.go"},
+		"grü":   {"Grüße@d.go", "grünkohl@d.go"},
+		"GRÜ":   {"Grüße@d.go", "grünkohl@d.go"},
+	} {
+		got := results(t, tn, query)
+		if len(got) < len(want) || !reflect.DeepEqual(got[:len(want)], want) {
+			t.Errorf("%s: got %q, want %q first", query, got, want)
+		}
+	}
+	if got := results(t, tn, "grü"); len(got) != 2 {
+		t.Errorf("grü: got %q, want only the names starting with it", got)
 	}
 }
