@@ -14,10 +14,12 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/document"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search/query"
 	index "github.com/blevesearch/bleve_index_api"
@@ -47,6 +49,9 @@ type Lexical struct {
 	dir string
 	mu  sync.RWMutex
 	idx bleve.Index
+	// written counts the documents added or deleted since the index was
+	// last merged into one segment (see mergeAfter).
+	written atomic.Int64
 }
 
 // OpenLexical opens or creates the lexical index in dir. A corrupt index is
@@ -164,6 +169,14 @@ func fileDocument(d app.FileDoc) *document.Document {
 // one huge in-memory segment.
 const applyBatch = 20000
 
+// mergeAfter is how many documents written since the last merge make the
+// end of a change merge the whole index into one segment. A large build
+// leaves a dozen segments that Bleve's merge policy keeps apart, and every
+// term lookup, prefix and fuzzy dictionary scan runs once per segment
+// (at 1.1M symbols, fuzzy queries spent half their time scanning 14
+// dictionaries). Small changes leave small segments to the merge policy.
+const mergeAfter = 4 * applyBatch
+
 // Apply implements app.LexicalIndex. Large changes go in several batches;
 // the version stamp is written with the last, so an interrupted apply
 // leaves a stale version and the store rebuilds.
@@ -218,7 +231,52 @@ func (l *Lexical) Apply(ctx context.Context, ch app.IndexChange) error {
 	var v [8]byte
 	binary.BigEndian.PutUint64(v[:], uint64(ch.Version))
 	b.SetInternal(versionKey, v[:])
-	return l.idx.Batch(b)
+	if err := l.idx.Batch(b); err != nil {
+		return err
+	}
+	l.written.Add(int64(len(ch.DeleteNames) + len(ch.DeleteFiles) + len(ch.AddNames) + len(ch.AddFiles)))
+	return l.mergeIfLarge(ctx)
+}
+
+// mergeIfLarge merges the index into one segment once mergeAfter
+// documents have been written since the last merge. A failed merge only
+// leaves the segments as they were.
+func (l *Lexical) mergeIfLarge(ctx context.Context) error {
+	if l.written.Load() < mergeAfter {
+		return nil
+	}
+	ai, err := l.idx.Advanced()
+	if err != nil {
+		return nil
+	}
+	s, ok := ai.(*scorch.Scorch)
+	if !ok {
+		return nil
+	}
+	// The last batches may still be persisting as a merge starts: they
+	// are merged by the next round.
+	for range 3 {
+		if err := s.ForceMerge(ctx, nil); err != nil || l.segments() <= 1 {
+			break
+		}
+	}
+	l.written.Store(0)
+	return ctx.Err()
+}
+
+// Segments returns the number of segments of the index, for metrics and
+// tests.
+func (l *Lexical) Segments() uint64 {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.segments()
+}
+
+func (l *Lexical) segments() uint64 {
+	st, _ := l.idx.StatsMap()["index"].(map[string]any)
+	files, _ := st["num_root_filesegments"].(uint64)
+	mem, _ := st["num_root_memorysegments"].(uint64)
+	return files + mem
 }
 
 // AddNames implements app.LexicalIndex.
@@ -235,6 +293,7 @@ func (l *Lexical) AddNames(ctx context.Context, names []string) error {
 		if err := l.idx.Batch(b); err != nil {
 			return err
 		}
+		l.written.Add(int64(len(chunk)))
 	}
 	return nil
 }
@@ -268,6 +327,7 @@ func (l *Lexical) Reset(ctx context.Context) error {
 		return fmt.Errorf("re-create index: %w", err)
 	}
 	l.idx = idx
+	l.written.Store(0)
 	return nil
 }
 

@@ -183,3 +183,27 @@ func TestAbbreviations(t *testing.T) {
 		}
 	}
 }
+
+// TestLargeApplyIsMerged: a change of many documents leaves the index in
+// one segment (each segment costs every dictionary scan once more), and
+// what it holds is unchanged.
+func TestLargeApplyIsMerged(t *testing.T) {
+	var ch app.IndexChange
+	ch.Version = 4
+	for i := range 90000 {
+		ch.AddNames = append(ch.AddNames, "Name"+string(rune('a'+i%26))+itoa(i))
+	}
+	l := openIndex(t, ch)
+	if n := l.Segments(); n != 1 {
+		t.Errorf("%d segments after a large apply, want 1", n)
+	}
+	if n, _ := l.DocCount(); n != 90000 {
+		t.Errorf("doc count %d", n)
+	}
+	if got := names(t, l, `"Namez25"`); !reflect.DeepEqual(got, []string{"Namez25"}) {
+		t.Errorf("Namez25: %q", got)
+	}
+	if v, _ := l.Version(); v != 4 {
+		t.Errorf("version %d", v)
+	}
+}
