@@ -144,21 +144,21 @@ func writeFileAtomic(file string, data []byte) error {
 // queryVectors embeds the query with the model of each repo searched that
 // has one. Repos whose model or key is unavailable are reported in warnings
 // and searched lexically only.
-func queryVectors(ctx context.Context, cl *web.Client, ws, repoName, query string) (map[string][]float32, []string, error) {
+func queryVectors(ctx context.Context, cl *web.Client, ws, repoName, query string) (map[string][]float32, map[string]*embed.Model, []string, error) {
 	var repos []app.Repo
 	if repoName != "" {
 		r, err := cl.Repo(ctx, ws, repoName)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		repos = []app.Repo{r}
 	} else {
 		var err error
 		if repos, err = cl.Repos(ctx, ws); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	}
-	vecs := map[string][]float32{}
+	vecs, models := map[string][]float32{}, map[string]*embed.Model{}
 	var warnings []string
 	for _, r := range repos {
 		if r.ModelID == "" {
@@ -175,10 +175,10 @@ func queryVectors(ctx context.Context, cl *web.Client, ws, repoName, query strin
 			continue
 		}
 		if v, ok := m.Vector(query); ok {
-			vecs[r.ID] = v
+			vecs[r.ID], models[r.ID] = v, m
 		}
 	}
-	return vecs, warnings, nil
+	return vecs, models, warnings, nil
 }
 
 // loadStaticModel reads a site's static embeddings file and checks that

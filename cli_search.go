@@ -52,6 +52,10 @@ type ciphers struct {
 	errs  map[string]error
 }
 
+func newCiphers(cl *web.Client, ws string) *ciphers {
+	return &ciphers{cl: cl, ws: ws, repos: map[string]*seal.Repo{}, errs: map[string]error{}}
+}
+
 func (c *ciphers) get(ctx context.Context, repoID string) (*seal.Repo, error) {
 	if r, ok := c.repos[repoID]; ok {
 		return r, c.errs[repoID]
@@ -79,7 +83,7 @@ func openField(rc *seal.Repo, path, field, name string, line int, blob []byte) (
 func newSearchCmd() *cobra.Command {
 	var repo, mode string
 	var limit int
-	var asJSON, explain bool
+	var asJSON, explain, rerank bool
 	c := &cobra.Command{
 		Use:   "search QUERY",
 		Short: "Search symbols, paths and meaning",
@@ -92,7 +96,10 @@ whose embedding is nearest the query's; hybrid fuses name matches with
 semantic similarity. Without --mode, a query of two or more plain words is
 hybrid, anything else symbol and path. The query is embedded here, with each
 repo's own model (downloaded sealed, cached, and opened with the repo key);
-signatures and docs are decrypted here too.`,
+signatures and docs are decrypted here too. In hybrid mode the server's best
+results are then reordered here by the query's words in their code (their
+files are downloaded sealed and decrypted on this machine; --rerank=false
+skips this).`,
 		Example: `  optiq search HandleRequest
   optiq search 'sym:Reader lang:go -path:_test.go'
   optiq search 'parse the cookie header of a request'
@@ -105,6 +112,7 @@ signatures and docs are decrypted here too.`,
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	c.Flags().BoolVar(&explain, "explain", false, "say why each result matched and ranks where it does")
 	c.Flags().StringVar(&mode, "mode", "", "search mode: symbol, path, semantic or hybrid")
+	c.Flags().BoolVar(&rerank, "rerank", true, "in hybrid mode, reorder the best results by the query's words in their code, decrypted here (downloads their sealed files)")
 	c.RunE = func(c *cobra.Command, args []string) error {
 		if strings.TrimSpace(args[0]) == "" {
 			return usageError{errors.New("empty query: type a symbol name, a path, or a filter such as lang:go")}
@@ -124,9 +132,10 @@ signatures and docs are decrypted here too.`,
 			return usageError{err}
 		}
 		q.Mode = mode
+		sr := &searcher{cl: cl, ws: ws(cfg), ciphers: newCiphers(cl, ws(cfg))}
 		if q.Semantic() {
 			var warnings []string
-			if opts.Vectors, warnings, err = queryVectors(c.Context(), cl, ws(cfg), repo, semanticText(q)); err != nil {
+			if opts.Vectors, sr.models, warnings, err = queryVectors(c.Context(), cl, ws(cfg), repo, semanticText(q)); err != nil {
 				return err
 			}
 			for _, w := range warnings {
@@ -136,26 +145,12 @@ signatures and docs are decrypted here too.`,
 				return errors.New("no repo searched has an embedding model that knows the query's words: index with embeddings on (the default), or search by name")
 			}
 		}
-		results, err := cl.Search(c.Context(), ws(cfg), args[0], opts)
+		hits, warnings, err := sr.search(c.Context(), args[0], q, opts, rerank)
 		if err != nil {
 			return err
 		}
-		cs := &ciphers{cl: cl, ws: ws(cfg), repos: map[string]*seal.Repo{}, errs: map[string]error{}}
-		hits := make([]searchHit, 0, len(results))
-		for _, r := range results {
-			h := searchHit{Repo: r.Repo, Path: r.Path, Line: r.Line, EndLine: r.EndLine, Name: r.Name, Kind: r.Kind,
-				Container: r.Container, Language: r.Language, Score: r.Score, Why: r.Why}
-			rc, err := cs.get(c.Context(), r.RepoID)
-			if err == nil {
-				h.Signature, err = openField(rc, r.Path, seal.KindSignature, r.Name, r.Line, r.Signature)
-			}
-			if err == nil {
-				h.Doc, err = openField(rc, r.Path, seal.KindDoc, r.Name, r.Line, r.Doc)
-			}
-			if err != nil {
-				h.Error = err.Error()
-			}
-			hits = append(hits, h)
+		for _, w := range warnings {
+			fmt.Fprintln(c.ErrOrStderr(), "warning:", w)
 		}
 		if asJSON {
 			return printJSON(c.OutOrStdout(), map[string]any{"results": hits})

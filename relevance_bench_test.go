@@ -15,8 +15,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 
+	"github.com/optiq/optiq/app"
 	"github.com/optiq/optiq/extract"
 	"github.com/optiq/optiq/search/embed"
 	"github.com/optiq/optiq/web"
@@ -223,10 +225,12 @@ func rankIn(got []relTarget, want relTarget) int {
 // comments stripped: each exported function's doc comment (minus its name)
 // is a query that should find the function. It reports MRR@10 and
 // recall@10 for lexical-only search (symbol mode), semantic search (the
-// repo's trained embedding model alone), hybrid search (both), and a plain
-// BM25 over the same
+// repo's trained embedding model alone), hybrid search (both) as the
+// server answers it and as the CLI shows it (reranked by the words of the
+// decrypted code, app.RerankByBody), and a plain BM25 over the same
 // symbols' texts measured in the same run; then the share of exact-name
-// queries (names defined once in the corpus) whose definition is rank 1.
+// queries (names defined once in the corpus) whose definition is rank 1
+// (hybrid: as the CLI shows it).
 //
 //	go test -run '^$' -bench Relevance -benchtime 1x -timeout 60m .
 //
@@ -294,8 +298,10 @@ func BenchmarkRelevance(b *testing.B) {
 		}
 		base.finish()
 
+		sr := &searcher{cl: cl, ws: cfg.Workspace, ciphers: newCiphers(cl, cfg.Workspace), models: map[string]*embed.Model{repo.ID: model}}
 		step := max(1, len(targets)/maxQueries)
-		var lexical, hybrid, semantic, baseline relScore
+		var lexical, hybrid, reranked, semantic, baseline relScore
+		var serverTime, cliTime time.Duration // hybrid searches, as the API answers and as the CLI shows
 		for i := 0; i < len(targets); i += step {
 			tg := targets[i]
 			baseline.add(rankIn(base.search(tg.query, 10), tg))
@@ -304,7 +310,12 @@ func BenchmarkRelevance(b *testing.B) {
 			if v, ok := model.Vector(tg.query); ok {
 				opts.Vectors = map[string][]float32{repo.ID: v}
 			}
+			start := time.Now()
 			hybrid.add(rankIn(searchTargets(b, cl, cfg.Workspace, tg.query, opts), tg))
+			serverTime += time.Since(start)
+			start = time.Now()
+			reranked.add(rankIn(cliTargets(b, sr, tg.query, opts), tg))
+			cliTime += time.Since(start)
 			if opts.Vectors != nil {
 				opts.Mode = "semantic"
 				semantic.add(rankIn(searchTargets(b, cl, cfg.Workspace, tg.query, opts), tg))
@@ -321,7 +332,12 @@ func BenchmarkRelevance(b *testing.B) {
 		b.ReportMetric(hybrid.recall(), "hybrid-recall@10")
 		b.ReportMetric(semantic.mrr(), "semantic-mrr@10")
 		b.ReportMetric(semantic.recall(), "semantic-recall@10")
+		b.ReportMetric(reranked.mrr(), "cli-hybrid-mrr@10")
+		b.ReportMetric(reranked.recall(), "cli-hybrid-recall@10")
 		b.ReportMetric(hybrid.mrr()/max(baseline.mrr(), 1e-9), "hybrid/bm25-mrr")
+		b.ReportMetric(reranked.mrr()/max(baseline.mrr(), 1e-9), "cli-hybrid/bm25-mrr")
+		b.ReportMetric(float64(serverTime.Microseconds())/1e3/float64(max(hybrid.n, 1)), "hybrid-ms/query")
+		b.ReportMetric(float64(cliTime.Microseconds())/1e3/float64(max(hybrid.n, 1)), "cli-hybrid-ms/query")
 
 		// Exact names: every tenth exported function defined once.
 		var auto, hyb, n int
@@ -337,7 +353,7 @@ func BenchmarkRelevance(b *testing.B) {
 			if v, ok := model.Vector(f.name); ok {
 				opts.Vectors = map[string][]float32{repo.ID: v}
 			}
-			if got := searchTargets(b, cl, cfg.Workspace, f.name, opts); rankIn(got, f) == 1 {
+			if got := cliTargets(b, sr, f.name, opts); rankIn(got, f) == 1 {
 				hyb++
 			} else if n-hyb < 8 {
 				b.Logf("hybrid %s (%s): got %v", f.name, f.path, got)
@@ -358,6 +374,29 @@ func searchTargets(b *testing.B, cl *web.Client, ws, query string, o web.SearchO
 	out := make([]relTarget, 0, len(res))
 	for _, r := range res {
 		out = append(out, relTarget{path: r.Path, name: r.Name})
+	}
+	return out
+}
+
+// cliTargets runs a search as the CLI does (searcher: decrypted and, in
+// hybrid mode, reranked here).
+func cliTargets(b *testing.B, sr *searcher, query string, o web.SearchOptions) []relTarget {
+	b.Helper()
+	q, err := app.ParseQuery(query)
+	if err != nil {
+		b.Fatal(err)
+	}
+	q.Mode = o.Mode
+	hits, warnings, err := sr.search(context.Background(), query, q, o, true)
+	if err != nil || len(warnings) > 0 {
+		b.Fatalf("search %q: %v %v", query, err, warnings)
+	}
+	out := make([]relTarget, 0, len(hits))
+	for _, h := range hits {
+		if h.Error != "" {
+			b.Fatalf("search %q: %s", query, h.Error)
+		}
+		out = append(out, relTarget{path: h.Path, name: h.Name})
 	}
 	return out
 }

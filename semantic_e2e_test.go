@@ -5,12 +5,14 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"go/build"
 	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -86,6 +88,9 @@ func TestSemanticEndToEnd(t *testing.T) {
 	for i := range 5 {
 		fmt.Fprintf(&b, "// Note%d records a %s event for the ledger.\nfunc Note%d(ledger []string) []string { return append(ledger, \"event\") }\n\n", i, secretWord, i)
 	}
+	// A word only the body of a function uses: the reranking on the
+	// client finds it there; the server cannot.
+	b.WriteString("// Calibrate adjusts a reading.\nfunc Calibrate(reading float64) float64 {\n\tzirconiumOffset := 0.25\n\treturn reading - zirconiumOffset\n}\n")
 	os.MkdirAll(filepath.Join(src, "notes"), 0o755)
 	os.WriteFile(filepath.Join(src, "notes", "notes.go"), []byte(b.String()), 0o644)
 
@@ -148,6 +153,33 @@ func TestSemanticEndToEnd(t *testing.T) {
 			t.Errorf("%q (mode %q): %s not in the top 10: %v", c.query, c.mode, c.want, names(hits))
 		}
 	}
+	// The CLI reorders hybrid results by the query's words in their
+	// decrypted code, and says so; --rerank=false shows the server's order.
+	hits := searchCLI(t, ada, "--explain", "subtract the zirconium offset from a sensor value")
+	if len(hits) == 0 || hits[0].Name != "Calibrate" || !strings.Contains(hits[0].Why, "reranked here: query words in its decrypted text (zirconium, offset)") {
+		t.Errorf("reranked hybrid search: %+v", hits[:min(len(hits), 3)])
+	}
+	for _, h := range searchCLI(t, ada, "--explain", "--rerank=false", "subtract the zirconium offset from a sensor value") {
+		if strings.Contains(h.Why, "reranked") {
+			t.Errorf("--rerank=false reranked: %+v", h)
+		}
+	}
+	// The files the reranking opens come sealed, in one request: each
+	// once, missing ones listed, at most 200 asked for.
+	ref := web.FileRef{RepoID: repo.ID, Path: "notes/notes.go"}
+	gone := web.FileRef{RepoID: repo.ID, Path: "notes/gone.go"}
+	files, err := cl.Files(ctx, wss[0].ID, []web.FileRef{ref, gone, ref})
+	if err != nil || len(files.Files) != 1 || files.Files[0].Path != ref.Path || len(files.Missing) != 1 || files.Missing[0] != gone {
+		t.Fatalf("files: %+v, %v", files, err)
+	}
+	if bytes.Contains(files.Files[0].Content, []byte("zirconium")) {
+		t.Error("a file's content came in plaintext")
+	}
+	var apiErr *web.APIError
+	if _, err := cl.Files(ctx, wss[0].ID, slices.Repeat([]web.FileRef{ref}, 201)); !errors.As(err, &apiErr) || apiErr.Code != app.EINVALID {
+		t.Errorf("201 files: %v", err)
+	}
+
 	// Exact names stay first in hybrid mode.
 	for _, name := range []string{"HasPrefix", "NewReader", "SliceStable"} {
 		if hits := searchCLI(t, ada, "--mode", "hybrid", name); len(hits) == 0 || hits[0].Name != name {

@@ -71,6 +71,7 @@ const (
 	EpIndexModel     = "index.model"
 	EpModelGet       = "models.get"
 	EpFileGet        = "files.get"
+	EpFileBatch      = "files.batch"
 	EpSearch         = "search"
 	EpSignInPage     = "ui.signin"
 	EpSignIn         = "ui.signin.post"
@@ -149,6 +150,7 @@ var Endpoints = map[string]Access{
 	EpIndexModel:     {Scope: ScopeIndexWrite, Perm: PermIndex},
 	EpModelGet:       {Scope: ScopeSearchRead, Perm: PermRead},
 	EpFileGet:        {Scope: ScopeSearchRead, Perm: PermRead},
+	EpFileBatch:      {Scope: ScopeSearchRead, Perm: PermRead},
 	EpSearch:         {Scope: ScopeSearchRead, Perm: PermRead},
 }
 

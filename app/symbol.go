@@ -15,6 +15,7 @@ const (
 	KindConstant  = "constant" // const, enum member
 	KindVariable  = "variable" // package/module level variable
 	KindMacro     = "macro"
+	KindFile      = "file" // a search result that is a file's path, not a symbol
 )
 
 // Symbol is one definition found in a source file. Name, Kind, Container,

@@ -80,6 +80,7 @@ func (s *Server) table() []route {
 		{method: "POST", path: ws + "/repos/:repo/index-sessions/:session/commit", endpoint: app.EpIndexCommit, h: s.commitIndex},
 		{method: "GET", path: ws + "/repos/:repo/model", endpoint: app.EpModelGet, h: s.getModel},
 		{method: "GET", path: ws + "/repos/:repo/file", endpoint: app.EpFileGet, h: s.getFile},
+		{method: "POST", path: ws + "/files", endpoint: app.EpFileBatch, body: maxFilesBody, h: s.getFiles},
 		{method: "GET", path: ws + "/search", endpoint: app.EpSearch, h: s.search},
 		{method: "POST", path: ws + "/search", endpoint: app.EpSearch, body: maxSearchBody, h: s.searchPost},
 		{method: "GET", path: "/signin", endpoint: app.EpSignInPage, h: s.ssoSignInPage},
@@ -418,6 +419,68 @@ func (s *Server) getFile(c *fiber.Ctx, r *call) error {
 		return err
 	}
 	return c.JSON(f)
+}
+
+// FileRef names a file of a repo of the workspace.
+type FileRef struct {
+	RepoID string `json:"repo_id"`
+	Path   string `json:"path"`
+}
+
+// FilesRequest asks for the sealed content of several files at once: a
+// client reranking search results by the words of the code opens their
+// files.
+type FilesRequest struct {
+	Files []FileRef `json:"files"`
+}
+
+// FilesResponse has the files found, each once. Missing lists those not
+// found (removed since the search) and those left out because the answer
+// reached maxFilesBytes.
+type FilesResponse struct {
+	Files   []app.FileRecord `json:"files"`
+	Missing []FileRef        `json:"missing,omitempty"`
+}
+
+// Bounds on one files request.
+const (
+	maxFilesPerRequest = 200
+	maxFilesBody       = 1 << 20
+	maxFilesBytes      = 32 << 20 // sealed content in one answer
+)
+
+func (s *Server) getFiles(c *fiber.Ctx, r *call) error {
+	var req FilesRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	if len(req.Files) > maxFilesPerRequest {
+		return app.Errorf(app.EINVALID, "%d files asked for: at most %d per request", len(req.Files), maxFilesPerRequest)
+	}
+	out := FilesResponse{Files: []app.FileRecord{}}
+	seen := map[FileRef]bool{}
+	size := 0
+	for _, ref := range req.Files {
+		if seen[ref] {
+			continue
+		}
+		seen[ref] = true
+		if size >= maxFilesBytes {
+			out.Missing = append(out.Missing, ref)
+			continue
+		}
+		f, err := r.tenant.File(c.UserContext(), ref.RepoID, ref.Path)
+		if app.ErrorCode(err) == app.ENOTFOUND {
+			out.Missing = append(out.Missing, ref)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		size += len(f.Content)
+		out.Files = append(out.Files, f)
+	}
+	return c.JSON(out)
 }
 
 // SearchResponse is the answer to a search.

@@ -303,6 +303,14 @@ func (c *Client) File(ctx context.Context, ws, repo, path string) (app.FileRecor
 	return out, err
 }
 
+// Files fetches several files' sealed content in one request (at most
+// maxFilesPerRequest); those not found are listed as missing.
+func (c *Client) Files(ctx context.Context, ws string, refs []FileRef) (FilesResponse, error) {
+	var out FilesResponse
+	err := c.do(ctx, "POST", wsPath(ws, "files"), FilesRequest{Files: refs}, &out)
+	return out, err
+}
+
 // SearchOptions narrow a search.
 type SearchOptions struct {
 	Repo  string

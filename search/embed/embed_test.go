@@ -527,3 +527,21 @@ func TestStem(t *testing.T) {
 		}
 	}
 }
+
+// TestRarity: a word's rarity follows its frequency in the training text
+// (−log of its share), forms of a word share a stem's rarity, and a word
+// the model does not know is at least as rare as the rarest it knows.
+func TestRarity(t *testing.T) {
+	m := smallTrained(t)
+	common, rare, unknown := m.Rarity("request"), m.Rarity("gzip"), m.Rarity("zzqxjvolt")
+	if !(0 < common && common < rare && rare <= unknown) {
+		t.Fatalf("rarity: request %.2f, gzip %.2f, unknown %.2f", common, rare, unknown)
+	}
+	// A share of one in e^r: "request" is far from one in a handful.
+	if common < 3 || unknown > 30 {
+		t.Errorf("rarity out of scale: request %.2f, unknown %.2f", common, unknown)
+	}
+	if got := m.Rarity("requests"); got != common {
+		t.Errorf("requests %.3f, request %.3f: forms of a word differ", got, common)
+	}
+}

@@ -272,3 +272,31 @@ func (m *Model) SymbolVector(head, body string) (vec []float32, ok bool) {
 	}
 	return h, true
 }
+
+// Rarity is how rare word is in the code the model was trained on, on the
+// scale of BM25's inverse document frequency: −log of its share of all
+// tokens, recovered from its SIF weight w = a/(a+share) with the training
+// constant a (trainSIF). A word the model does not know is rarer than any
+// it knows and gets the vocabulary's largest rarity. word is a token as
+// Tokenize returns it (stemmed here for a model of stems).
+func (m *Model) Rarity(word string) float64 {
+	if m.stem {
+		word = Stem(word)
+	}
+	w := float32(0)
+	if i, ok := m.index[word]; ok {
+		w = m.weights[i]
+	} else {
+		for _, x := range m.weights {
+			w = max(w, x)
+		}
+	}
+	if w <= 0 {
+		return 0
+	}
+	if w >= 1 {
+		w = math.Nextafter32(1, 0)
+	}
+	share := trainSIF * (1/float64(w) - 1)
+	return max(-math.Log(share), 0)
+}

@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/optiq/optiq/app"
+	"github.com/optiq/optiq/extract"
+	"github.com/optiq/optiq/seal"
+	"github.com/optiq/optiq/search/embed"
+	"github.com/optiq/optiq/web"
+)
+
+// searcher runs a search as the CLI does: on the server, then decrypting
+// the results here and, in hybrid mode, reordering them by the query's
+// words in their code (app.RerankByBody).
+type searcher struct {
+	cl      *web.Client
+	ws      string
+	ciphers *ciphers
+	models  map[string]*embed.Model // by repo id: the query was embedded with these
+}
+
+// search returns the hits of query (parsed as q) and warnings about
+// results it could not rerank.
+func (s *searcher) search(ctx context.Context, query string, q app.Query, opts web.SearchOptions, rerank bool) ([]searchHit, []string, error) {
+	limit := opts.Limit
+	rerank = rerank && q.Semantic() && q.Mode != app.ModeSemantic && len(opts.Vectors) > 0 && len(s.models) > 0
+	if rerank {
+		opts.Limit = max(opts.Limit, app.RerankDepth)
+	}
+	results, err := s.cl.Search(ctx, s.ws, query, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	hits := make([]searchHit, len(results))
+	for i, r := range results {
+		hits[i] = s.open(ctx, r)
+	}
+	var warnings []string
+	if rerank {
+		if hits, err = s.rerank(ctx, semanticText(q), results, hits); err != nil {
+			warnings = append(warnings, "results in the server's order: "+err.Error())
+		}
+	}
+	return hits[:min(len(hits), limit)], warnings, nil
+}
+
+// open decrypts a result's signature and doc.
+func (s *searcher) open(ctx context.Context, r app.SearchResult) searchHit {
+	h := searchHit{Repo: r.Repo, Path: r.Path, Line: r.Line, EndLine: r.EndLine, Name: r.Name, Kind: r.Kind,
+		Container: r.Container, Language: r.Language, Score: r.Score, Why: r.Why}
+	rc, err := s.ciphers.get(ctx, r.RepoID)
+	if err == nil {
+		h.Signature, err = openField(rc, r.Path, seal.KindSignature, r.Name, r.Line, r.Signature)
+	}
+	if err == nil {
+		h.Doc, err = openField(rc, r.Path, seal.KindDoc, r.Name, r.Line, r.Doc)
+	}
+	if err != nil {
+		h.Error = err.Error()
+	}
+	return h
+}
+
+// rerank reorders hits (results, opened) by the query's words in their
+// code: it downloads their files sealed, opens them with the repo keys
+// and scores each result's name, container, signature, doc and the start
+// of its body. On error the hits stay in the server's order.
+func (s *searcher) rerank(ctx context.Context, query string, results []app.SearchResult, hits []searchHit) ([]searchHit, error) {
+	var refs []web.FileRef
+	seen := map[web.FileRef]bool{}
+	for _, r := range results {
+		ref := web.FileRef{RepoID: r.RepoID, Path: r.Path}
+		if _, ok := s.models[r.RepoID]; ok && r.Kind != app.KindFile && !seen[ref] {
+			seen[ref] = true
+			refs = append(refs, ref)
+		}
+	}
+	files, err := s.cl.Files(ctx, s.ws, refs)
+	if err != nil {
+		return hits, fmt.Errorf("download the results' files: %w", err)
+	}
+	content := map[web.FileRef][]byte{}
+	for _, f := range files.Files {
+		rc, err := s.ciphers.get(ctx, f.RepoID)
+		if err != nil {
+			continue // the hit already says why it cannot be opened
+		}
+		b, err := rc.Open(f.Path, seal.KindContent, f.Content)
+		if err != nil {
+			return hits, fmt.Errorf("%s:%s: %w", f.Repo, f.Path, err)
+		}
+		content[web.FileRef{RepoID: f.RepoID, Path: f.Path}] = b
+	}
+	cands := make([]app.BodyCandidate, len(results))
+	for i, r := range results {
+		h := hits[i]
+		cands[i] = app.BodyCandidate{Name: r.Name, Kind: r.Kind, Score: r.Score}
+		if src, ok := content[web.FileRef{RepoID: r.RepoID, Path: r.Path}]; ok {
+			cands[i].Text = extract.SymbolText(app.Symbol{Name: h.Name, Container: h.Container, Signature: h.Signature, Doc: h.Doc,
+				Line: h.Line, EndLine: h.EndLine}, src)
+		}
+	}
+	order := app.RerankByBody(query, cands, s.rarity)
+	out := make([]searchHit, len(order))
+	for i, o := range order {
+		h := hits[o.Index]
+		h.Score = math.Round(o.Score*1e4) / 1e4
+		h.Why += "; " + o.Explain()
+		out[i] = h
+	}
+	return out, nil
+}
+
+// rarity is a word's rarity (embed.Model.Rarity) averaged over the models
+// the query was embedded with.
+func (s *searcher) rarity(word string) float64 {
+	var sum float64
+	for _, m := range s.models {
+		sum += m.Rarity(word)
+	}
+	return sum / float64(max(len(s.models), 1))
+}
