@@ -138,6 +138,11 @@ func PathClass(p string) int {
 	return PathSource
 }
 
+// RankVersion names the rules of KindRank and PathClass. Change it with
+// either: stores keep ranks computed by them (store's packed rank column)
+// and compute them again when the version they recorded differs.
+const RankVersion = 1
+
 // Ranking is the sort key of one candidate; Less orders by the rules.
 type Ranking struct {
 	Tier    int

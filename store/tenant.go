@@ -196,6 +196,10 @@ func (s *Store) openTenant(ctx context.Context, id string) (*tenantDB, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := syncRanks(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("recompute search ranks of workspace %s: %w", id, err)
+	}
 	t := &tenantDB{id: id, dir: dir, db: db, log: s.opts.Logger, preAdded: map[string]map[string]bool{}, vectorKit: s.opts.Vectors}
 	if s.opts.OpenIndex != nil {
 		idx, err := s.opts.OpenIndex(filepath.Join(dir, "index"))

@@ -1,0 +1,4 @@
+package store
+
+// RankVersion exposes rankVersion to tests.
+const RankVersion = rankVersion
