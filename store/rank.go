@@ -21,8 +21,8 @@ const (
 // syncRanks recomputes every symbol's rank when the stored ranks were
 // computed by rules other than this binary's (rankVersion), or by a
 // binary that did not record them (every database before the record
-// began, once). One UPDATE in one transaction: about a second per
-// hundred thousand symbols.
+// began, once). One UPDATE in one transaction, at open: the workspace
+// waits for it, as for migrations.
 func syncRanks(ctx context.Context, db *DB) error {
 	have, err := metaValue(ctx, db.read, metaRankVersion)
 	if err == nil && have == rankVersion {
