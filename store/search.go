@@ -392,11 +392,24 @@ func prefixEnd(p string) (string, bool) {
 // tierRows returns the best limit live symbols with the names lnames,
 // which the lexical index matched at tier (TierPrefix or worse). Every
 // spelling of a name starting with the query matches at TierPrefix; for the
-// worse tiers the spelling decides (camelCase parts), so SQLite computes
-// each row's tier with nameTier (optiq_name_tier).
+// worse tiers the spelling decides (camelCase parts), so unless every
+// spelling of the names matches at tier, SQLite computes each row's tier
+// with nameTier (optiq_name_tier).
 func (h *Tenant) tierRows(ctx context.Context, q app.Query, texts []app.Term, tier int, lnames []string, limit int) ([]candidate, error) {
 	cond := `s.lname IN (` + placeholders(len(lnames)) + `)`
-	if tier == app.TierPrefix {
+	uniform := tier == app.TierPrefix
+	if !uniform {
+		// Names nearly always have one spelling, or spellings that match
+		// at one tier: then the tier orders nothing, and the rows need
+		// not each be matched in SQLite. Reading the spellings costs a
+		// row read per symbol, far less than matching and sorting them.
+		spellings, err := queryStrings(ctx, h.t.db.read, `SELECT DISTINCT s.name FROM symbols s WHERE `+cond, toAny(lnames)...)
+		if err != nil {
+			return nil, err
+		}
+		uniform = !slices.ContainsFunc(spellings, func(s string) bool { return nameTier(texts, s) != tier })
+	}
+	if uniform {
 		// The rows ranked at most the limit-th smallest rank of the
 		// names (read from the index alone) hold the best limit, unless
 		// filters or pending rows leave fewer than limit of them.
@@ -406,7 +419,7 @@ func (h *Tenant) tierRows(ctx context.Context, q app.Query, texts []app.Term, ti
 		if err == nil && len(rows) < limit {
 			rows, err = h.symbolRowsOrdered(ctx, q, cond, toAny(lnames), rankOrder, len(lnames), limit)
 		}
-		setTier(rows, app.TierPrefix)
+		setTier(rows, tier)
 		return rows, err
 	}
 	order := `optiq_name_tier(s.name` + strings.Repeat(`, ?`, len(texts)) + `), ` + rankOrder
