@@ -23,7 +23,7 @@ type searcher struct {
 }
 
 // search returns the hits of query (parsed as q) and warnings about
-// results it could not rerank.
+// results it could not reorder.
 func (s *searcher) search(ctx context.Context, query string, q app.Query, opts web.SearchOptions, rerank bool) ([]searchHit, []string, error) {
 	limit := opts.Limit
 	rerank = rerank && q.Semantic() && q.Mode != app.ModeSemantic && len(opts.Vectors) > 0 && len(s.models) > 0
@@ -40,11 +40,12 @@ func (s *searcher) search(ctx context.Context, query string, q app.Query, opts w
 	}
 	var warnings []string
 	if rerank {
-		if hits, err = s.rerank(ctx, semanticText(q), results, hits); err != nil {
-			warnings = append(warnings, "results in the server's order: "+err.Error())
-		}
+		hits, warnings = s.rerank(ctx, q.Text(), results, hits)
 	}
-	return hits[:min(len(hits), limit)], warnings, nil
+	if limit > 0 {
+		hits = hits[:min(len(hits), limit)]
+	}
+	return hits, warnings, nil
 }
 
 // open decrypts a result's signature and doc.
@@ -67,21 +68,23 @@ func (s *searcher) open(ctx context.Context, r app.SearchResult) searchHit {
 // rerank reorders hits (results, opened) by the query's words in their
 // code: it downloads their files sealed, opens them with the repo keys
 // and scores each result's name, container, signature, doc and the start
-// of its body. On error the hits stay in the server's order.
-func (s *searcher) rerank(ctx context.Context, query string, results []app.SearchResult, hits []searchHit) ([]searchHit, error) {
+// of its body (the head alone when its file cannot be had). If the files
+// cannot be downloaded the hits stay in the server's order.
+func (s *searcher) rerank(ctx context.Context, terms []app.Term, results []app.SearchResult, hits []searchHit) ([]searchHit, []string) {
 	var refs []web.FileRef
 	seen := map[web.FileRef]bool{}
-	for _, r := range results {
+	for i, r := range results {
 		ref := web.FileRef{RepoID: r.RepoID, Path: r.Path}
-		if _, ok := s.models[r.RepoID]; ok && r.Kind != app.KindFile && !seen[ref] {
+		if r.Kind != app.KindFile && hits[i].Error == "" && !seen[ref] {
 			seen[ref] = true
 			refs = append(refs, ref)
 		}
 	}
 	files, err := s.cl.Files(ctx, s.ws, refs)
 	if err != nil {
-		return hits, fmt.Errorf("download the results' files: %w", err)
+		return hits, []string{fmt.Sprintf("results in the server's order: download their files to reorder them: %v (--rerank=false skips this step)", err)}
 	}
+	var warnings []string
 	content := map[web.FileRef][]byte{}
 	for _, f := range files.Files {
 		rc, err := s.ciphers.get(ctx, f.RepoID)
@@ -90,20 +93,27 @@ func (s *searcher) rerank(ctx context.Context, query string, results []app.Searc
 		}
 		b, err := rc.Open(f.Path, seal.KindContent, f.Content)
 		if err != nil {
-			return hits, fmt.Errorf("%s:%s: %w", f.Repo, f.Path, err)
+			warnings = append(warnings, fmt.Sprintf("%s:%s cannot be opened with the repo key (%v): its results are reordered by name and signature only; check the key (optiq key import) or index the repo again", f.Repo, f.Path, err))
+			continue
 		}
 		content[web.FileRef{RepoID: f.RepoID, Path: f.Path}] = b
 	}
+	repos := map[string]bool{}
 	cands := make([]app.BodyCandidate, len(results))
 	for i, r := range results {
 		h := hits[i]
+		repos[r.RepoID] = true
 		cands[i] = app.BodyCandidate{Name: r.Name, Kind: r.Kind, Score: r.Score}
+		if r.Kind == app.KindFile {
+			continue
+		}
+		sym := app.Symbol{Name: h.Name, Container: h.Container, Signature: h.Signature, Doc: h.Doc, Line: h.Line, EndLine: h.EndLine}
+		cands[i].Text = extract.SymbolHead(sym)
 		if src, ok := content[web.FileRef{RepoID: r.RepoID, Path: r.Path}]; ok {
-			cands[i].Text = extract.SymbolText(app.Symbol{Name: h.Name, Container: h.Container, Signature: h.Signature, Doc: h.Doc,
-				Line: h.Line, EndLine: h.EndLine}, src)
+			cands[i].Text += extract.SymbolBody(sym, src)
 		}
 	}
-	order := app.RerankByBody(query, cands, s.rarity)
+	order := app.RerankByBody(terms, cands, func(word string) float64 { return s.rarity(word, repos) })
 	out := make([]searchHit, len(order))
 	for i, o := range order {
 		h := hits[o.Index]
@@ -111,15 +121,19 @@ func (s *searcher) rerank(ctx context.Context, query string, results []app.Searc
 		h.Why += "; " + o.Explain()
 		out[i] = h
 	}
-	return out, nil
+	return out, warnings
 }
 
 // rarity is a word's rarity (embed.Model.Rarity) averaged over the models
-// the query was embedded with.
-func (s *searcher) rarity(word string) float64 {
+// of the repos among the results.
+func (s *searcher) rarity(word string, repos map[string]bool) float64 {
 	var sum float64
-	for _, m := range s.models {
-		sum += m.Rarity(word)
+	n := 0
+	for id, m := range s.models {
+		if repos[id] {
+			sum += m.Rarity(word)
+			n++
+		}
 	}
-	return sum / float64(max(len(s.models), 1))
+	return sum / float64(max(n, 1))
 }

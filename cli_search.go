@@ -96,10 +96,15 @@ whose embedding is nearest the query's; hybrid fuses name matches with
 semantic similarity. Without --mode, a query of two or more plain words is
 hybrid, anything else symbol and path. The query is embedded here, with each
 repo's own model (downloaded sealed, cached, and opened with the repo key);
-signatures and docs are decrypted here too. In hybrid mode the server's best
-results are then reordered here by the query's words in their code (their
-files are downloaded sealed and decrypted on this machine; --rerank=false
-skips this).`,
+signatures and docs are decrypted here too.
+
+In hybrid mode, when a repo searched has a model that knows the query's
+words, the server's best 100 results are then reordered here by the query's
+words in their code: their files are downloaded sealed (a few MiB per
+request) and decrypted on this machine, and each result's score becomes its
+server score plus the BM25 of those words, each scaled so the best has 1
+(so scores run from 0 to 2; --explain shows both parts). --rerank=false
+keeps the server's order and score.`,
 		Example: `  optiq search HandleRequest
   optiq search 'sym:Reader lang:go -path:_test.go'
   optiq search 'parse the cookie header of a request'
@@ -116,6 +121,9 @@ skips this).`,
 	c.RunE = func(c *cobra.Command, args []string) error {
 		if strings.TrimSpace(args[0]) == "" {
 			return usageError{errors.New("empty query: type a symbol name, a path, or a filter such as lang:go")}
+		}
+		if limit < 1 || limit > 200 {
+			return usageError{fmt.Errorf("--limit %d: give a number of results from 1 to 200", limit)}
 		}
 		cl, cfg, err := connect()
 		if err != nil {

@@ -5,10 +5,10 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"go/build"
 	"io/fs"
+	"math/rand/v2"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -154,14 +154,25 @@ func TestSemanticEndToEnd(t *testing.T) {
 		}
 	}
 	// The CLI reorders hybrid results by the query's words in their
-	// decrypted code, and says so; --rerank=false shows the server's order.
-	hits := searchCLI(t, ada, "--explain", "subtract the zirconium offset from a sensor value")
-	if len(hits) == 0 || hits[0].Name != "Calibrate" || !strings.Contains(hits[0].Why, "reranked here: query words in its decrypted text (zirconium, offset)") {
-		t.Errorf("reranked hybrid search: %+v", hits[:min(len(hits), 3)])
+	// decrypted code, and says so; --rerank=false shows the server's order,
+	// where the function whose body has the words is not first.
+	const bodyQuery = "subtract the zirconium offset from a sensor value"
+	hits := searchCLI(t, ada, "--explain", bodyQuery)
+	if len(hits) == 0 || hits[0].Name != "Calibrate" || !strings.Contains(hits[0].Why, "reordered here: query words in its decrypted code (zirconium, offset)") {
+		t.Errorf("reordered hybrid search: %+v", hits[:min(len(hits), 3)])
 	}
-	for _, h := range searchCLI(t, ada, "--explain", "--rerank=false", "subtract the zirconium offset from a sensor value") {
-		if strings.Contains(h.Why, "reranked") {
-			t.Errorf("--rerank=false reranked: %+v", h)
+	serverOrder := searchCLI(t, ada, "--explain", "--rerank=false", bodyQuery)
+	if rankOf(serverOrder, "Calibrate") == 1 {
+		t.Errorf("Calibrate is first without reordering too: the test no longer shows what reordering does: %v", names(serverOrder))
+	}
+	for _, h := range serverOrder {
+		if strings.Contains(h.Why, "reordered") {
+			t.Errorf("--rerank=false reordered: %+v", h)
+		}
+	}
+	for _, limit := range []string{"0", "-1", "201"} {
+		if r := ada.run("", "search", "--limit", limit, bodyQuery); r.code != exitUsage || !strings.Contains(r.stderr, "from 1 to 200") {
+			t.Errorf("--limit %s: exit %d, %s", limit, r.code, r.stderr)
 		}
 	}
 	// The files the reranking opens come sealed, in one request: each
@@ -175,9 +186,23 @@ func TestSemanticEndToEnd(t *testing.T) {
 	if bytes.Contains(files.Files[0].Content, []byte("zirconium")) {
 		t.Error("a file's content came in plaintext")
 	}
-	var apiErr *web.APIError
-	if _, err := cl.Files(ctx, wss[0].ID, slices.Repeat([]web.FileRef{ref}, 201)); !errors.As(err, &apiErr) || apiErr.Code != app.EINVALID {
-		t.Errorf("201 files: %v", err)
+	// A repo id of another workspace finds nothing.
+	team, err := cl.CreateWorkspace(ctx, "team")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if files, err := cl.Files(ctx, team.ID, []web.FileRef{ref}); err != nil || len(files.Files) != 0 || len(files.Missing) != 1 {
+		t.Errorf("another workspace's file: %+v, %v", files, err)
+	}
+	// The server takes at most MaxFilesPerRequest at once; the client
+	// splits longer lists.
+	body, _ := json.Marshal(web.FilesRequest{Files: slices.Repeat([]web.FileRef{ref}, web.MaxFilesPerRequest+1)})
+	status, code, _, _ := newHTTPCaller(t, ts, lr.Token, false).do("POST", "/api/v1/workspaces/"+wss[0].ID+"/files", "application/json", body, nil)
+	if status != 400 || code != app.EINVALID {
+		t.Errorf("%d files in one request: %d %s", web.MaxFilesPerRequest+1, status, code)
+	}
+	if files, err := cl.Files(ctx, wss[0].ID, slices.Repeat([]web.FileRef{ref, gone}, web.MaxFilesPerRequest)); err != nil || len(files.Files) != 2 || len(files.Missing) != 2 {
+		t.Errorf("%d files through the client: %d found, %d missing, %v", 2*web.MaxFilesPerRequest, len(files.Files), len(files.Missing), err)
 	}
 
 	// Exact names stay first in hybrid mode.
@@ -320,5 +345,51 @@ func TestIndexShowsProgress(t *testing.T) {
 		if !strings.Contains(progress.String(), want) {
 			t.Errorf("progress output lacks %q:\n%s", want, progress.String())
 		}
+	}
+}
+
+// TestFilesAnswerBound: an answer to a files request stops adding files
+// once their sealed content would pass its bound, lists the rest as
+// omitted, and the client asks for those again.
+func TestFilesAnswerBound(t *testing.T) {
+	ts, ada, _, src := semanticRepo(t, "big")
+	rnd := rand.New(rand.NewPCG(1, 2))
+	var refs []string
+	for i := range 5 {
+		// 3 MB of random letters: about 1.9 MB compressed and sealed.
+		b := make([]byte, 3<<20)
+		for j := range b {
+			b[j] = 'a' + byte(rnd.IntN(26))
+		}
+		name := fmt.Sprintf("blob%d.txt", i)
+		os.WriteFile(filepath.Join(src, name), b, 0o644)
+		refs = append(refs, name)
+	}
+	indexJSON(t, ada, src, "--repo", "big", "--no-embeddings", "--max-file-size", "4000000")
+
+	cl, cfg := clientFor(t, ada)
+	ctx := context.Background()
+	repo, err := cl.Repo(ctx, cfg.Workspace, "big")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var req web.FilesRequest
+	for _, p := range refs {
+		req.Files = append(req.Files, web.FileRef{RepoID: repo.ID, Path: p})
+	}
+	var first web.FilesResponse
+	if st, code := newHTTPCaller(t, ts, cfg.Token, false).json("POST", "/api/v1/workspaces/"+cfg.Workspace+"/files", req, &first); st != 200 {
+		t.Fatalf("files: %d %s", st, code)
+	}
+	size := 0
+	for _, f := range first.Files {
+		size += len(f.Content)
+	}
+	if len(first.Files) == 0 || len(first.Omitted) == 0 || len(first.Files)+len(first.Omitted) != len(refs) || size > 8<<20 {
+		t.Fatalf("one answer: %d files (%d bytes sealed), %d omitted", len(first.Files), size, len(first.Omitted))
+	}
+	all, err := cl.Files(ctx, cfg.Workspace, req.Files)
+	if err != nil || len(all.Files) != len(refs) || len(all.Missing) != 0 {
+		t.Fatalf("through the client: %d files, %d missing, %v", len(all.Files), len(all.Missing), err)
 	}
 }

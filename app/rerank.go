@@ -35,40 +35,43 @@ type BodyCandidate struct {
 	Name  string
 	Kind  string
 	Score float64 // the server's score
-	Text  string  // decrypted text; "" when it could not be opened
+	Text  string  // decrypted text; "" when nothing of it could be opened
 }
 
 // Reranked is a candidate's place after reranking.
 type Reranked struct {
-	Index int     // into the candidates given
-	Score float64 // fused score
-	Body  float64 // BM25 of the query's words in the text, before scaling by kind
-	Words []string
+	Index int      // into the candidates given
+	Score float64  // fused score
+	Body  float64  // BM25 of the query's words in the text, before scaling by kind
+	Words []string // the query's words found in the text
 }
 
 // RerankByBody orders candidates by their server score plus the BM25 of
-// the query's words (compared as stems) in their texts, scaled by kind as
-// the server scales its scores. rarity says how rare a query word is in
-// the repo (the inverse document frequency of BM25; the client's
-// embedding model knows it). Candidates named as the query stay ahead of
-// the rest, as on the server: the same case first, then any case.
-func RerankByBody(query string, cands []BodyCandidate, rarity func(word string) float64) []Reranked {
-	// The query's words as stems, each with the rarity of its first form.
+// the words of terms (the query's text terms, compared as stems) in their
+// texts, scaled by kind as the server scales its scores. rarity says how
+// rare a word is in the repo (the inverse document frequency of BM25; the
+// client's embedding model knows it). Candidates whose name the terms
+// match exactly stay ahead of the rest, as on the server: the same case
+// first, then any case.
+func RerankByBody(terms []Term, cands []BodyCandidate, rarity func(word string) float64) []Reranked {
+	// The query's words as stems, each with its first form and rarity.
 	type qword struct {
-		stem string
-		idf  float64
+		stem, word string
+		idf        float64
 	}
 	var words []qword
-	for _, t := range Tokenize(query) {
-		s := Stem(t)
-		if !slices.ContainsFunc(words, func(w qword) bool { return w.stem == s }) {
-			words = append(words, qword{s, max(rarity(t), 0)})
+	for _, term := range terms {
+		for _, t := range Tokenize(term.Value) {
+			s := Stem(t)
+			if !slices.ContainsFunc(words, func(w qword) bool { return w.stem == s }) {
+				words = append(words, qword{s, t, max(rarity(t), 0)})
+			}
 		}
 	}
 	out := make([]Reranked, len(cands))
 	tfs := make([][]float64, len(cands))
 	lens := make([]float64, len(cands))
-	var sumLen float64
+	var sumLen, texts float64
 	var buf []byte
 	for i, c := range cands {
 		tf := make([]float64, len(words))
@@ -83,11 +86,14 @@ func RerankByBody(query string, cands []BodyCandidate, rarity func(word string) 
 			}
 		})
 		tfs[i] = tf
-		sumLen += lens[i]
+		if c.Text != "" {
+			sumLen += lens[i]
+			texts++
+		}
 	}
-	avgLen := max(sumLen/float64(max(len(cands), 1)), 1)
-	var maxServer, maxBody float64
+	avgLen := max(sumLen/max(texts, 1), 1)
 	scaled := make([]float64, len(cands))
+	var maxBody float64
 	for i, c := range cands {
 		o := Reranked{Index: i}
 		for k, w := range words {
@@ -96,34 +102,41 @@ func RerankByBody(query string, cands []BodyCandidate, rarity func(word string) 
 				continue
 			}
 			o.Body += w.idf * tf * (bm25K1 + 1) / (tf + bm25K1*(1-bm25B+bm25B*lens[i]/avgLen))
-			o.Words = append(o.Words, w.stem)
+			o.Words = append(o.Words, w.word)
 		}
 		scaled[i] = o.Body * kindPriors[min(KindRank(c.Kind), len(kindPriors)-1)]
-		maxServer = max(maxServer, c.Score)
 		maxBody = max(maxBody, scaled[i])
 		out[i] = o
 	}
+	// Each score scaled so that the best candidate has 1. Server scores
+	// can be negative (path class shades them): when none is positive,
+	// the body score alone orders them, ties in the server's order.
+	maxServer := 0.0
+	for _, c := range cands {
+		maxServer = max(maxServer, c.Score)
+	}
 	for i, c := range cands {
-		out[i].Score = c.Score / max(maxServer, 1e-9)
+		if maxServer > 0 {
+			out[i].Score = max(c.Score, 0) / maxServer
+		}
 		if maxBody > 0 {
 			out[i].Score += BodyWeight * scaled[i] / maxBody
 		}
 	}
-	// As on the server: a name equal to the query first, the same case
+	// As on the server: names the terms match exactly first, the same case
 	// before any case.
-	q := strings.TrimSpace(query)
-	exact := func(r Reranked) int {
-		switch name := cands[r.Index].Name; {
-		case name == q:
-			return 0
-		case strings.EqualFold(name, q):
-			return 1
+	tier := func(r Reranked) int {
+		t := TierExactCase
+		for _, term := range terms {
+			t = max(t, MatchTier(term.Value, cands[r.Index].Name))
 		}
-		return 2
+		return min(t, TierExact+1)
 	}
 	slices.SortStableFunc(out, func(a, b Reranked) int {
-		if ea, eb := exact(a), exact(b); ea != eb {
-			return ea - eb
+		if len(terms) > 0 {
+			if ta, tb := tier(a), tier(b); ta != tb {
+				return ta - tb
+			}
 		}
 		switch {
 		case a.Score > b.Score:
@@ -139,9 +152,9 @@ func RerankByBody(query string, cands []BodyCandidate, rarity func(word string) 
 // Explain says what the reranking added to a result.
 func (r Reranked) Explain() string {
 	if len(r.Words) == 0 {
-		return "reranked here: no query word in its decrypted text"
+		return "reordered here: no query word in its decrypted code"
 	}
-	return "reranked here: query words in its decrypted text (" + strings.Join(r.Words, ", ") + ") BM25 " +
-		strconv.FormatFloat(r.Body, 'f', 2, 64) + " (weight " + strconv.FormatFloat(BodyWeight, 'f', 2, 64) + "); fused " +
-		strconv.FormatFloat(r.Score, 'f', 3, 64)
+	return "reordered here: query words in its decrypted code (" + strings.Join(r.Words, ", ") + ") BM25 " +
+		strconv.FormatFloat(r.Body, 'f', 2, 64) + " (weight " + strconv.FormatFloat(BodyWeight, 'f', 2, 64) + "); fused score " +
+		strconv.FormatFloat(r.Score, 'f', 3, 64) + " of 2"
 }

@@ -1,10 +1,20 @@
 package app
 
 import (
+	"math"
 	"slices"
 	"strings"
 	"testing"
 )
+
+func textTerms(t *testing.T, query string) []Term {
+	t.Helper()
+	q, err := ParseQuery(query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q.Text()
+}
 
 func TestRerankByBody(t *testing.T) {
 	rarity := func(word string) float64 {
@@ -74,6 +84,24 @@ func TestRerankByBody(t *testing.T) {
 			want: []string{"TypeNode", "typeNode"},
 		},
 		{
+			name:  "a repeated term still names a symbol exactly, as on the server",
+			query: "Calibrate calibrate",
+			cands: []BodyCandidate{
+				{Name: "Other", Kind: KindFunction, Score: 0.9, Text: "calibrate calibrate"},
+				{Name: "Calibrate", Kind: KindFunction, Score: 0.1},
+			},
+			want: []string{"Calibrate", "Other"},
+		},
+		{
+			name:  "negative server scores (path class) scale like the rest",
+			query: "zirconium",
+			cands: []BodyCandidate{
+				{Name: "A", Kind: KindFunction, Score: -0.01, Text: "nothing"},
+				{Name: "B", Kind: KindFunction, Score: -0.03, Text: "zirconium"},
+			},
+			want: []string{"B", "A"},
+		},
+		{
 			name:  "without texts the server's order stands",
 			query: "subtract the zirconium offset",
 			cands: []BodyCandidate{
@@ -94,18 +122,20 @@ func TestRerankByBody(t *testing.T) {
 		},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			out := RerankByBody(tt.query, tt.cands, rarity)
+			out := RerankByBody(textTerms(t, tt.query), tt.cands, rarity)
 			if got := names(out, tt.cands); !slices.Equal(got, tt.want) {
 				t.Fatalf("order %v, want %v (%+v)", got, tt.want, out)
 			}
 		})
 	}
 
-	out := RerankByBody("subtract the zirconium offset", []BodyCandidate{
-		{Name: "Calibrate", Kind: KindFunction, Score: 0.5, Text: "reading - zirconiumOffset"},
+	out := RerankByBody(textTerms(t, "subtract the zirconium offsets"), []BodyCandidate{
+		{Name: "Calibrate", Kind: KindFunction, Score: 0.8, Text: "reading - zirconiumOffset"},
 		{Name: "Parse", Kind: KindFunction, Score: 1, Text: "strconv"},
+		{Name: "Other", Kind: KindFunction, Score: 0.6},
 	}, rarity)
-	if why := out[0].Explain(); !strings.Contains(why, "(zirconium, offset)") || out[0].Score != 1.5 {
+	// Each score scaled so that the best has 1: Calibrate 0.8 + 1.
+	if why := out[0].Explain(); !strings.Contains(why, "(zirconium, offsets)") || math.Abs(out[0].Score-1.8) > 1e-9 {
 		t.Errorf("best: score %v, %q", out[0].Score, why)
 	}
 	if why := out[1].Explain(); !strings.Contains(why, "no query word") || out[1].Score != 1 {

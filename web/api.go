@@ -435,18 +435,21 @@ type FilesRequest struct {
 }
 
 // FilesResponse has the files found, each once. Missing lists those not
-// found (removed since the search) and those left out because the answer
-// reached maxFilesBytes.
+// found (removed since the search, or not in this workspace); Omitted those
+// left out because the answer reached its size bound: ask for them again.
 type FilesResponse struct {
 	Files   []app.FileRecord `json:"files"`
 	Missing []FileRef        `json:"missing,omitempty"`
+	Omitted []FileRef        `json:"omitted,omitempty"`
 }
 
-// Bounds on one files request.
+// Bounds on one files request. An answer holds at least one file whatever
+// its size (as GET .../file would), and no more once its sealed content
+// would pass maxFilesBytes.
 const (
-	maxFilesPerRequest = 200
+	MaxFilesPerRequest = 200
 	maxFilesBody       = 1 << 20
-	maxFilesBytes      = 32 << 20 // sealed content in one answer
+	maxFilesBytes      = 8 << 20
 )
 
 func (s *Server) getFiles(c *fiber.Ctx, r *call) error {
@@ -454,8 +457,8 @@ func (s *Server) getFiles(c *fiber.Ctx, r *call) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	if len(req.Files) > maxFilesPerRequest {
-		return app.Errorf(app.EINVALID, "%d files asked for: at most %d per request", len(req.Files), maxFilesPerRequest)
+	if len(req.Files) > MaxFilesPerRequest {
+		return app.Errorf(app.EINVALID, "%d files asked for: at most %d per request", len(req.Files), MaxFilesPerRequest)
 	}
 	out := FilesResponse{Files: []app.FileRecord{}}
 	seen := map[FileRef]bool{}
@@ -466,19 +469,22 @@ func (s *Server) getFiles(c *fiber.Ctx, r *call) error {
 		}
 		seen[ref] = true
 		if size >= maxFilesBytes {
-			out.Missing = append(out.Missing, ref)
+			out.Omitted = append(out.Omitted, ref)
 			continue
 		}
 		f, err := r.tenant.File(c.UserContext(), ref.RepoID, ref.Path)
-		if app.ErrorCode(err) == app.ENOTFOUND {
+		switch {
+		case app.ErrorCode(err) == app.ENOTFOUND:
 			out.Missing = append(out.Missing, ref)
-			continue
-		}
-		if err != nil {
+		case err != nil:
 			return err
+		case len(out.Files) > 0 && size+len(f.Content) > maxFilesBytes:
+			out.Omitted = append(out.Omitted, ref)
+			size = maxFilesBytes // the rest wait for the next request too
+		default:
+			size += len(f.Content)
+			out.Files = append(out.Files, f)
 		}
-		size += len(f.Content)
-		out.Files = append(out.Files, f)
 	}
 	return c.JSON(out)
 }

@@ -303,12 +303,25 @@ func (c *Client) File(ctx context.Context, ws, repo, path string) (app.FileRecor
 	return out, err
 }
 
-// Files fetches several files' sealed content in one request (at most
-// maxFilesPerRequest); those not found are listed as missing.
+// Files fetches the sealed content of several files, MaxFilesPerRequest
+// and a few MiB per request: it asks again for what an answer left out.
+// Files not found are listed as missing.
 func (c *Client) Files(ctx context.Context, ws string, refs []FileRef) (FilesResponse, error) {
-	var out FilesResponse
-	err := c.do(ctx, "POST", wsPath(ws, "files"), FilesRequest{Files: refs}, &out)
-	return out, err
+	all := FilesResponse{Files: []app.FileRecord{}}
+	for len(refs) > 0 {
+		n := min(len(refs), MaxFilesPerRequest)
+		var out FilesResponse
+		if err := c.do(ctx, "POST", wsPath(ws, "files"), FilesRequest{Files: refs[:n]}, &out); err != nil {
+			return all, err
+		}
+		if len(out.Files) == 0 && len(out.Omitted) > 0 {
+			return all, fmt.Errorf("unexpected answer from server: no file sent, %d left out", len(out.Omitted))
+		}
+		all.Files = append(all.Files, out.Files...)
+		all.Missing = append(all.Missing, out.Missing...)
+		refs = append(out.Omitted, refs[n:]...)
+	}
+	return all, nil
 }
 
 // SearchOptions narrow a search.

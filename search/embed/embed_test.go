@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"go/ast"
 	"go/build"
 	"go/parser"
@@ -543,5 +544,30 @@ func TestRarity(t *testing.T) {
 	}
 	if got := m.Rarity("requests"); got != common {
 		t.Errorf("requests %.3f, request %.3f: forms of a word differ", got, common)
+	}
+}
+
+// TestRarityOfSideLoadedModel: a static model's shares are estimated from
+// word ranks (Zipf) with its own SIF constant; Rarity recovers them.
+func TestRarityOfSideLoadedModel(t *testing.T) {
+	var b strings.Builder
+	words := []string{"request", "handler", "server", "cookie", "header", "zircon"}
+	for i, w := range words {
+		fmt.Fprintf(&b, "%s %d 0.5 0.25\n", w, i+1)
+	}
+	st, err := embed.LoadStatic(strings.NewReader(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := st.Model()
+	h := math.Log(float64(len(words))) + 0.5772
+	for i, w := range words {
+		want := -math.Log(1 / (float64(i+1) * h))
+		if got := m.Rarity(w); math.Abs(got-want) > 0.3 {
+			t.Errorf("%s (rank %d): rarity %.2f, want about %.2f", w, i+1, got, want)
+		}
+	}
+	if got, rarest := m.Rarity("unheardof"), m.Rarity("zircon"); got != rarest {
+		t.Errorf("unknown word %.2f, rarest known %.2f", got, rarest)
 	}
 }

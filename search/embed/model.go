@@ -27,6 +27,10 @@ type Model struct {
 	weights []float32 // SIF weight per token
 	scales  []float32 // dequantisation scale per token vector
 	vecs    []int8    // len(words) × dims
+
+	// sif is the a of the weights a/(a+share) and rarest the largest
+	// Rarity of the vocabulary (setRarity).
+	sif, rarest float64
 }
 
 var _ Embedder = (*Model)(nil)
@@ -231,6 +235,7 @@ func (m *Model) UnmarshalBinary(data []byte) error {
 	if len(p) != 0 {
 		return corrupt("trailing bytes")
 	}
+	out.setRarity()
 	*m = out
 	return nil
 }
@@ -273,30 +278,47 @@ func (m *Model) SymbolVector(head, body string) (vec []float32, ok bool) {
 	return h, true
 }
 
-// Rarity is how rare word is in the code the model was trained on, on the
-// scale of BM25's inverse document frequency: −log of its share of all
-// tokens, recovered from its SIF weight w = a/(a+share) with the training
-// constant a (trainSIF). A word the model does not know is rarer than any
-// it knows and gets the vocabulary's largest rarity. word is a token as
-// Tokenize returns it (stemmed here for a model of stems).
+// Rarity is how rare word is in the text the model's word frequencies
+// come from, on the scale of BM25's inverse document frequency: −log of
+// its share of all tokens, recovered from its SIF weight w = a/(a+share).
+// A word the model does not know is rarer than any it knows and gets the
+// vocabulary's largest rarity. word is a token as Tokenize returns it
+// (stemmed here for a model of stems).
 func (m *Model) Rarity(word string) float64 {
 	if m.stem {
 		word = Stem(word)
 	}
-	w := float32(0)
-	if i, ok := m.index[word]; ok {
-		w = m.weights[i]
-	} else {
-		for _, x := range m.weights {
-			w = max(w, x)
-		}
+	i, ok := m.index[word]
+	if !ok {
+		return m.rarest
 	}
-	if w <= 0 {
+	return m.rarity(m.weights[i])
+}
+
+func (m *Model) rarity(w float32) float64 {
+	if w <= 0 || m.sif <= 0 {
 		return 0
 	}
-	if w >= 1 {
-		w = math.Nextafter32(1, 0)
+	w = min(w, math.Nextafter32(1, 0))
+	return max(-math.Log(m.sif*(1/float64(w)-1)), 0)
+}
+
+// setRarity finds the a of the model's SIF weights: the shares a(1−w)/w of
+// the vocabulary add up to about 1 (trained models count the vocabulary's
+// tokens among all, side-loaded ones estimate shares that add up to 1), so
+// a = 1/Σ(1−w)/w. The a used to make them is not stored in the model file.
+func (m *Model) setRarity() {
+	var sum float64
+	var heaviest float32
+	for _, w := range m.weights {
+		if w > 0 && w < 1 {
+			sum += (1 - float64(w)) / float64(w)
+		}
+		heaviest = max(heaviest, w)
 	}
-	share := trainSIF * (1/float64(w) - 1)
-	return max(-math.Log(share), 0)
+	m.sif = 0
+	if sum > 0 {
+		m.sif = 1 / sum
+	}
+	m.rarest = m.rarity(heaviest)
 }

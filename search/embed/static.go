@@ -99,6 +99,7 @@ func LoadStatic(r io.Reader) (*Static, error) {
 		s.m.weights[i] = float32(sifA / (sifA + p))
 	}
 	s.m.setVectors(u)
+	s.m.setRarity()
 	return s, nil
 }
 

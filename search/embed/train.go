@@ -226,6 +226,7 @@ func (t *Trainer) Train(ctx context.Context) (*Model, error) {
 		m.weights[i] = float32(trainSIF / (trainSIF + freq[i]/total))
 	}
 	m.setVectors(vecs)
+	m.setRarity()
 	return m, nil
 }
 
