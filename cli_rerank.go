@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"runtime"
+	"sync"
+	"sync/atomic"
 
 	"github.com/optiq/optiq/app"
 	"github.com/optiq/optiq/extract"
@@ -84,20 +87,7 @@ func (s *searcher) rerank(ctx context.Context, terms []app.Term, results []app.S
 	if err != nil {
 		return hits, []string{fmt.Sprintf("results in the server's order: download their files to reorder them: %v (--rerank=false skips this step)", err)}
 	}
-	var warnings []string
-	content := map[web.FileRef][]byte{}
-	for _, f := range files.Files {
-		rc, err := s.ciphers.get(ctx, f.RepoID)
-		if err != nil {
-			continue // the hit already says why it cannot be opened
-		}
-		b, err := rc.Open(f.Path, seal.KindContent, f.Content)
-		if err != nil {
-			warnings = append(warnings, fmt.Sprintf("%s:%s cannot be opened with the repo key (%v): its results are reordered by name and signature only; check the key (optiq key import) or index the repo again", f.Repo, f.Path, err))
-			continue
-		}
-		content[web.FileRef{RepoID: f.RepoID, Path: f.Path}] = b
-	}
+	warnings, lines := s.openFiles(ctx, files.Files)
 	repos := map[string]bool{}
 	cands := make([]app.BodyCandidate, len(results))
 	for i, r := range results {
@@ -109,8 +99,8 @@ func (s *searcher) rerank(ctx context.Context, terms []app.Term, results []app.S
 		}
 		sym := app.Symbol{Name: h.Name, Container: h.Container, Signature: h.Signature, Doc: h.Doc, Line: h.Line, EndLine: h.EndLine}
 		cands[i].Text = extract.SymbolHead(sym)
-		if src, ok := content[web.FileRef{RepoID: r.RepoID, Path: r.Path}]; ok {
-			cands[i].Text += extract.SymbolBody(sym, src)
+		if l := lines[web.FileRef{RepoID: r.RepoID, Path: r.Path}]; l != nil {
+			cands[i].Text += l.SymbolBody(sym)
 		}
 	}
 	order := app.RerankByBody(terms, cands, func(word string) float64 { return s.rarity(word, repos) })
@@ -122,6 +112,51 @@ func (s *searcher) rerank(ctx context.Context, terms []app.Term, results []app.S
 		out[i] = h
 	}
 	return out, warnings
+}
+
+// openFiles opens sealed files with their repo keys, on every core, and
+// indexes their lines. A file the key cannot open is left out with a
+// warning.
+func (s *searcher) openFiles(ctx context.Context, files []app.FileRecord) ([]string, map[web.FileRef]*extract.Lines) {
+	opened := make([]*extract.Lines, len(files))
+	errs := make([]error, len(files))
+	keys := map[string]*seal.Repo{} // read-only once the workers start
+	for _, f := range files {
+		if rc, err := s.ciphers.get(ctx, f.RepoID); err == nil {
+			keys[f.RepoID] = rc
+		}
+	}
+	next := atomic.Int64{}
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(files)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(files); i = int(next.Add(1) - 1) {
+				f := files[i]
+				rc := keys[f.RepoID]
+				if rc == nil {
+					continue // the hit already says why it cannot be opened
+				}
+				b, err := rc.Open(f.Path, seal.KindContent, f.Content)
+				if err != nil {
+					errs[i] = err
+					continue
+				}
+				opened[i] = extract.NewLines(b)
+			}
+		})
+	}
+	wg.Wait()
+	var warnings []string
+	lines := map[web.FileRef]*extract.Lines{}
+	for i, f := range files {
+		if errs[i] != nil {
+			warnings = append(warnings, fmt.Sprintf("%s:%s cannot be opened with the repo key (%v): its results are reordered by name and signature only; check the key (optiq key import) or index the repo again", f.Repo, f.Path, errs[i]))
+		}
+		if opened[i] != nil {
+			lines[web.FileRef{RepoID: f.RepoID, Path: f.Path}] = opened[i]
+		}
+	}
+	return warnings, lines
 }
 
 // rarity is a word's rarity (embed.Model.Rarity) averaged over the models

@@ -125,18 +125,17 @@ func RerankByBody(terms []Term, cands []BodyCandidate, rarity func(word string) 
 	}
 	// As on the server: names the terms match exactly first, the same case
 	// before any case.
-	tier := func(r Reranked) int {
+	tiers := make([]int, len(cands))
+	for i, c := range cands {
 		t := TierExactCase
 		for _, term := range terms {
-			t = max(t, MatchTier(term.Value, cands[r.Index].Name))
+			t = max(t, MatchTier(term.Value, c.Name))
 		}
-		return min(t, TierExact+1)
+		tiers[i] = min(t, TierExact+1)
 	}
 	slices.SortStableFunc(out, func(a, b Reranked) int {
-		if len(terms) > 0 {
-			if ta, tb := tier(a), tier(b); ta != tb {
-				return ta - tb
-			}
+		if ta, tb := tiers[a.Index], tiers[b.Index]; ta != tb {
+			return ta - tb
 		}
 		switch {
 		case a.Score > b.Score:

@@ -65,3 +65,35 @@ func lineRange(src []byte, from, to, limit int) string {
 	}
 	return string(src[start:end])
 }
+
+// Lines holds where each line of a source starts, so that the bodies of
+// many of its symbols are cut without scanning it from the start for each.
+type Lines struct {
+	src    []byte
+	starts []int // starts[i] is the offset of line i+1
+}
+
+// NewLines indexes the lines of src.
+func NewLines(src []byte) *Lines {
+	l := &Lines{src: src, starts: []int{0}}
+	for i, c := range src {
+		if c == '\n' {
+			l.starts = append(l.starts, i+1)
+		}
+	}
+	return l
+}
+
+// SymbolBody is SymbolBody(s, src) for the src the lines were made from.
+func (l *Lines) SymbolBody(s Symbol) string {
+	from, to := s.Line, s.EndLine
+	if from < 1 || to < from || from > len(l.starts) {
+		return ""
+	}
+	start, end := l.starts[from-1], len(l.src)
+	if to < len(l.starts) {
+		end = l.starts[to]
+	}
+	end = min(end, start+MaxBodyText)
+	return string(l.src[start:end])
+}

@@ -26,3 +26,19 @@ func TestSymbolText(t *testing.T) {
 		t.Errorf("body not cut: %d bytes", len(got))
 	}
 }
+
+// FuzzLinesSymbolBody: Lines cuts the same bodies as SymbolBody.
+func FuzzLinesSymbolBody(f *testing.F) {
+	f.Add([]byte("a\nbb\n\nccc"), 1, 2)
+	f.Add([]byte("a\n"), 2, 2)
+	f.Add([]byte(strings.Repeat("x", 700)+"\ny\n"), 1, 3)
+	f.Add([]byte(""), 1, 1)
+	f.Add([]byte("\n\n\n"), 0, 5)
+	f.Fuzz(func(t *testing.T, src []byte, from, to int) {
+		l := NewLines(src)
+		s := Symbol{Line: from, EndLine: to}
+		if got, want := l.SymbolBody(s), SymbolBody(s, src); got != want {
+			t.Fatalf("lines %d-%d of %q: got %q, want %q", from, to, src, got, want)
+		}
+	})
+}

@@ -234,12 +234,33 @@ func (r *Repo) Open(path, kind string, blob []byte) ([]byte, error) {
 	if err != nil {
 		return nil, ErrAuth
 	}
-	out, err := io.ReadAll(io.LimitReader(flate.NewReader(bytes.NewReader(compressed)), MaxPlaintext+1))
-	if err != nil {
+	return inflate(compressed)
+}
+
+// inflaters keeps flate readers (about 40 KiB of state each) for reuse:
+// a search opens dozens of files at a time.
+var inflaters sync.Pool
+
+// inflate decompresses a payload of at most MaxPlaintext bytes.
+func inflate(compressed []byte) ([]byte, error) {
+	src := bytes.NewReader(compressed)
+	fr, ok := inflaters.Get().(io.ReadCloser)
+	if ok {
+		if err := fr.(flate.Resetter).Reset(src, nil); err != nil {
+			return nil, err
+		}
+	} else {
+		fr = flate.NewReader(src)
+	}
+	defer inflaters.Put(fr)
+	// Source text compresses three to five times; start there.
+	var buf bytes.Buffer
+	buf.Grow(min(4*len(compressed), MaxPlaintext) + bytes.MinRead)
+	if _, err := buf.ReadFrom(io.LimitReader(fr, MaxPlaintext+1)); err != nil {
 		return nil, fmt.Errorf("seal: corrupt compressed payload: %w", err)
 	}
-	if len(out) > MaxPlaintext {
+	if buf.Len() > MaxPlaintext {
 		return nil, errors.New("seal: payload exceeds size limit")
 	}
-	return out, nil
+	return buf.Bytes(), nil
 }
