@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -18,10 +19,16 @@ import (
 	"github.com/optiq/optiq/search/vector"
 )
 
+// benchSample is what the symbol and path shapes query with: names of
+// symbols and paths of files of the corpus.
+type benchSample struct {
+	names, paths []string
+}
+
 // stdlibTenant indexes the Go files of $GOROOT/src (symbols only; content
 // is a placeholder blob) into a fresh tenant and returns it with a sample
-// of symbol names to query.
-func stdlibTenant(b *testing.B) (app.Tenant, []string) {
+// of symbol names and paths to query.
+func stdlibTenant(b *testing.B) (app.Tenant, benchSample) {
 	tn, sample, _ := stdlibTenantN(b, 1, false)
 	return tn, sample
 }
@@ -36,7 +43,7 @@ type semanticSample struct {
 // stdlibTenantN indexes copies of the standard library's symbols into n
 // repos of one tenant, with vectors from a model trained on them when
 // vectors is set.
-func stdlibTenantN(b *testing.B, copies int, vectors bool) (app.Tenant, []string, semanticSample) {
+func stdlibTenantN(b *testing.B, copies int, vectors bool) (app.Tenant, benchSample, semanticSample) {
 	b.Helper()
 	root := filepath.Join(runtime.GOROOT(), "src")
 	files, err := extract.ListFiles(context.Background(), root)
@@ -57,7 +64,7 @@ func stdlibTenantN(b *testing.B, copies int, vectors bool) (app.Tenant, []string
 	b.Cleanup(func() { tn.Close() })
 	var manifest []app.FileFingerprint
 	var ups []app.FileUpload
-	var sample []string
+	var sample benchSample
 	var sem semanticSample
 	var texts [][][2]string // per upload, per symbol: head and body
 	tr := embed.NewTrainer(embed.Options{})
@@ -69,13 +76,19 @@ func stdlibTenantN(b *testing.B, copies int, vectors bool) (app.Tenant, []string
 		if err != nil {
 			continue
 		}
+		if i%40 == 0 {
+			// A path as people type it: the last directory and the file's
+			// name without extension (net/http/server.go → http/server).
+			dir, file := path.Split(strings.TrimSuffix(f, ".go"))
+			sample.paths = append(sample.paths, path.Base(dir)+"/"+file)
+		}
 		syms, _ := extract.GoSymbols(f, src)
 		up := app.FileUpload{Path: f, Fingerprint: fp(f), Language: "go", Size: int64(len(src)), Content: []byte("sealed")}
 		var ft [][2]string
 		for j, s := range syms {
 			up.Symbols = append(up.Symbols, app.EncryptedSymbol{Name: s.Name, Kind: s.Kind, Container: s.Container, Line: s.Line, EndLine: s.EndLine})
 			if i%40 == 0 && j%25 == 0 && len(s.Name) > 3 {
-				sample = append(sample, s.Name)
+				sample.names = append(sample.names, s.Name)
 			}
 			if vectors {
 				tr.Add(extract.SymbolText(s, src))
@@ -208,7 +221,7 @@ func BenchmarkSemantic1M(b *testing.B) {
 	benchShapes(b, tn, sample)
 }
 
-func benchShapes(b *testing.B, tn app.Tenant, sample []string) {
+func benchShapes(b *testing.B, tn app.Tenant, sample benchSample) {
 	shapes := map[string]func(string) string{
 		"exact":  func(s string) string { return s },
 		"prefix": func(s string) string { return s[:len(s)/2+1] },
@@ -219,7 +232,7 @@ func benchShapes(b *testing.B, tn app.Tenant, sample []string) {
 		shape := shapes[name]
 		b.Run(name, func(b *testing.B) {
 			benchLatency(b, tn, func(i int) app.Query {
-				q, err := app.ParseQuery(shape(sample[i%len(sample)]))
+				q, err := app.ParseQuery(shape(sample.names[i%len(sample.names)]))
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -227,6 +240,16 @@ func benchShapes(b *testing.B, tn app.Tenant, sample []string) {
 			})
 		})
 	}
+	b.Run("path", func(b *testing.B) {
+		benchLatency(b, tn, func(i int) app.Query {
+			q, err := app.ParseQuery(sample.paths[i%len(sample.paths)])
+			if err != nil {
+				b.Fatal(err)
+			}
+			q.Mode = app.ModePath
+			return q
+		})
+	})
 }
 
 // benchLatency runs the i-th query of each iteration (limit 20) and
