@@ -31,9 +31,14 @@ func syncRanks(ctx context.Context, db *DB) error {
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return err
 	}
+	// Not cut short by the request that opened the workspace: others wait
+	// for the same open.
+	ctx = context.WithoutCancel(ctx)
 	return db.Tx(ctx, func(tx *sql.Tx) error {
 		// As migration 0003: a symbol without its file row gets rank 0.
-		if _, err := tx.ExecContext(ctx, `UPDATE symbols SET rank = COALESCE((SELECT optiq_symbol_rank(symbols.kind, f.path, f.generated) FROM files f WHERE f.id = symbols.file_id), 0)`); err != nil {
+		// Rows whose rank stays are not written.
+		if _, err := tx.ExecContext(ctx, `UPDATE symbols SET rank = r.v FROM (SELECT s.id, CASE WHEN f.id IS NULL THEN 0 ELSE optiq_symbol_rank(s.kind, f.path, f.generated) END AS v
+			FROM symbols s LEFT JOIN files f ON f.id = s.file_id) r WHERE r.id = symbols.id AND symbols.rank IS NOT r.v`); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, metaRankVersion, rankVersion)

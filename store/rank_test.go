@@ -19,20 +19,31 @@ func TestSymbolRankPinned(t *testing.T) {
 	if store.RankVersion != 1001 {
 		t.Fatalf("rank version %d: update this table for it", store.RankVersion)
 	}
-	for _, c := range []struct {
-		kind, path string
-		generated  bool
-		want       int64
-	}{
-		{app.KindFunction, "a/b.go", false, 0<<32 | 6},
-		{app.KindClass, "tests/x.py", false, 1<<32 | 10},
-		{app.KindConstant, "vendor/x/y.go", false, 5<<32 | 13},
-		{app.KindField, "a/b_test.go", false, 7<<32 | 11},
-		{app.KindMacro, "gen.c", true, 5<<32 | 5},
-		{"label", "main.c", false, 9<<32 | 6},
-	} {
-		if got := store.SymbolRank(c.kind, c.path, c.generated); got != c.want {
-			t.Errorf("%s in %s (generated %v): rank %#x, pinned %#x", c.kind, c.path, c.generated, got, c.want)
+	// One path per branch of app.PathClass.
+	paths := map[string]int{
+		"a/b.go": 0, "a/b_test.go": 1, "test_x.py": 1, "a/x.test.js": 1, "a/x.spec.ts": 1, "a/x_test.py": 1,
+		"test/a.c": 1, "a/tests/b.c": 1, "a/testdata/b.go": 1, "a/__tests__/b.js": 1,
+		"vendor/a.go": 2, "a/node_modules/b.js": 2, "third_party/a.c": 2, "a/b.pb.go": 2, "a/x_generated.go": 2,
+		"a/x.gen.go": 2, "zz_generated.deepcopy.go": 2, "a/x.min.js": 2,
+	}
+	kinds := map[string]int{
+		app.KindClass: 0, app.KindStruct: 0, app.KindInterface: 0, app.KindEnum: 0, app.KindType: 0, app.KindFunction: 0, app.KindMethod: 0,
+		app.KindPackage: 1, app.KindConstant: 1, app.KindMacro: 1,
+		app.KindField: 2, app.KindVariable: 2,
+		app.KindFile: 3, "label": 3,
+	}
+	for kind, k := range kinds {
+		for p, class := range paths {
+			for _, generated := range []bool{false, true} {
+				c := class
+				if generated {
+					c = 2
+				}
+				want := int64(k*3+c)<<32 | int64(len(p))
+				if got := store.SymbolRank(kind, p, generated); got != want {
+					t.Errorf("%s in %s (generated %v): rank %#x, pinned %#x", kind, p, generated, got, want)
+				}
+			}
 		}
 	}
 }
