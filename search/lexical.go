@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
@@ -385,7 +386,7 @@ func hasGoodMatch(terms []app.Term, res *bleve.SearchResult) bool {
 	return false
 }
 
-func (l *Lexical) names(ctx context.Context, terms []app.Term, limit int, abbrev bool) (*bleve.SearchResult, error) {
+func (l *Lexical) names(ctx context.Context, terms []app.Term, limit int, abbrev bool, near nearNames) (*bleve.SearchResult, error) {
 	var asAbbrev func(part string) bool
 	if abbrev {
 		// Only parts that start no indexed part are read as abbreviations:
@@ -394,10 +395,18 @@ func (l *Lexical) names(ctx context.Context, terms []app.Term, limit int, abbrev
 	}
 	must := []query.Query{term(fType, "n")}
 	for _, t := range terms {
-		must = append(must, nameQuery(t, asAbbrev))
+		q, err := nameQuery(t, asAbbrev, near)
+		if err != nil {
+			return nil, err
+		}
+		must = append(must, q)
 	}
 	return l.search(ctx, query.NewConjunctionQuery(must), limit, fSpell)
 }
+
+// nearNames returns the names within k edits of a lower-case term that
+// share its first rune (see fuzzyNames).
+type nearNames func(lower string, k int) ([]fuzzyTerm, error)
 
 // partPrefixExists reports whether some name part starts with p.
 func (l *Lexical) partPrefixExists(p string) bool {
@@ -414,7 +423,17 @@ func (l *Lexical) partPrefixExists(p string) bool {
 
 // Names implements app.LexicalIndex.
 func (l *Lexical) Names(ctx context.Context, terms []app.Term, limit int) ([]app.NameHit, error) {
-	res, err := l.names(ctx, terms, limit, false)
+	// A second search with abbreviations finds the same near names.
+	found := map[string][]fuzzyTerm{}
+	near := func(lower string, k int) ([]fuzzyTerm, error) {
+		if c, ok := found[lower]; ok {
+			return c, nil
+		}
+		c, err := l.fuzzyNames(lower, k)
+		found[lower] = c
+		return c, err
+	}
+	res, err := l.names(ctx, terms, limit, false, near)
 	if err != nil {
 		return nil, err
 	}
@@ -422,7 +441,7 @@ func (l *Lexical) Names(ctx context.Context, terms []app.Term, limit int) ([]app
 		// Nothing matched by name, prefix or parts: also try the query's
 		// parts as abbreviations, which costs a regexp scan of the part
 		// dictionary per part.
-		if res, err = l.names(ctx, terms, limit, true); err != nil {
+		if res, err = l.names(ctx, terms, limit, true, near); err != nil {
 			return nil, err
 		}
 	}
@@ -513,10 +532,10 @@ func pathContains(v string) *query.WildcardQuery {
 // hump (each query part a prefix of a name part), part, bounded fuzzy.
 // Prefixes are indexed terms, so each clause is a term lookup except the
 // fuzzy one.
-func nameQuery(t app.Term, asAbbrev func(part string) bool) query.Query {
+func nameQuery(t app.Term, asAbbrev func(part string) bool, near nearNames) (query.Query, error) {
 	lower := strings.ToLower(t.Value)
 	if t.Exact {
-		return term(fName, lower)
+		return term(fName, lower), nil
 	}
 	dis := []query.Query{boosted(term(fName, lower), 16), boosted(prefixQuery(fPre, lower), 8)}
 	parts := app.IdentParts(t.Value)
@@ -530,13 +549,24 @@ func nameQuery(t app.Term, asAbbrev func(part string) bool) query.Query {
 		dis = append(dis, boosted(term(fParts, parts[0]), 2))
 	}
 	if n := len([]rune(lower)); n >= 4 {
-		f := query.NewFuzzyQuery(lower)
-		f.SetField(fName)
-		f.SetFuzziness(1 + min(n/8, 1))
-		f.SetPrefix(1)
-		dis = append(dis, boosted(f, 1))
+		// Names within one edit (two from 8 runes) that share the first
+		// rune, boosted by 1/(1+distance) as Bleve's fuzzy query boosts
+		// them, found by fuzzyNames instead of that query.
+		cands, err := near(lower, 1+min(n/8, 1))
+		if err != nil {
+			return nil, err
+		}
+		if len(cands) == 0 || len(cands) == 1 && cands[0].name == lower {
+			dis = append(dis, boosted(term(fName, lower), 1))
+		} else {
+			f := make([]query.Query, len(cands))
+			for i, c := range cands {
+				f[i] = boosted(term(fName, c.name), 1/float64(1+c.distance))
+			}
+			dis = append(dis, query.NewDisjunctionQuery(f))
+		}
 	}
-	return query.NewDisjunctionQuery(dis)
+	return query.NewDisjunctionQuery(dis), nil
 }
 
 // partQuery matches name parts that start with p or that p abbreviates
@@ -589,4 +619,232 @@ func pathTextQuery(v string) query.Query {
 		return pathContains(lower)
 	}
 	return query.NewDisjunctionQuery([]query.Query{boosted(term(fPath, lower), 2), prefix(fPath, lower)})
+}
+
+// fuzzyTerm is a name within the fuzzy query's edit distance of a term.
+type fuzzyTerm struct {
+	name     string
+	distance uint8
+}
+
+// fuzzyNames returns the indexed names (fName terms) that start with the
+// first rune of lower and are within k edits of it, as Bleve's fuzzy query
+// with prefix 1 finds them. Bleve builds the term's whole Levenshtein DFA
+// before it reads the dictionary, which for two edits costs more than the
+// walk; the editAutomaton computes only the states the walk reaches.
+func (l *Lexical) fuzzyNames(lower string, k int) ([]fuzzyTerm, error) {
+	_, size := utf8.DecodeRuneInString(lower)
+	if size == 0 {
+		return nil, nil
+	}
+	beg := []byte(lower[:size])
+	end, _ := byteSuccessor(beg)
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	ai, err := l.idx.Advanced()
+	if err != nil {
+		return nil, err
+	}
+	s, ok := ai.(*scorch.Scorch)
+	if !ok {
+		return nil, errors.New("lexical index: not a scorch index")
+	}
+	r, err := s.Reader()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	snap, ok := r.(*scorch.IndexSnapshot)
+	if !ok {
+		return nil, errors.New("lexical index: unknown reader")
+	}
+	var out []fuzzyTerm
+	seen := map[string]bool{}
+	a := newEditAutomaton(lower, k)
+	for _, seg := range snap.Segments() {
+		d, err := seg.Segment().Dictionary(fName)
+		if err != nil {
+			return nil, err
+		}
+		it := d.AutomatonIterator(a, beg, end)
+		for {
+			e, err := it.Next()
+			if err != nil {
+				return nil, err
+			}
+			if e == nil {
+				break
+			}
+			if !seen[e.Term] {
+				seen[e.Term] = true
+				out = append(out, fuzzyTerm{e.Term, e.EditDistance})
+			}
+		}
+	}
+	return out, nil
+}
+
+// byteSuccessor returns the least byte string greater than every string
+// starting with p, if there is one.
+func byteSuccessor(p []byte) ([]byte, bool) {
+	b := slices.Clone(p)
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] < 0xff {
+			b[i]++
+			return b[:i+1], true
+		}
+	}
+	return nil, false
+}
+
+// editAutomaton matches the byte strings whose runes are within k ≤ 2
+// edits of a query (insertions, deletions, substitutions and
+// transpositions of adjacent runes: the restricted Damerau-Levenshtein
+// distance Bleve's fuzzy query uses). A state holds the row of the
+// edit-distance table for the runes read so far, and the row before it
+// (for transpositions); states are made as the dictionary walk asks for
+// them, so only the rows of prefixes the dictionary holds are computed.
+// A row keeps only the 2k+1 cells around its diagonal: cells further off
+// are more than k, and every distance above k is stored as k+1.
+type editAutomaton struct {
+	q      []rune
+	k      int
+	states []editState
+}
+
+const maxBand = 5 // 2k+1 for k = 2
+
+type editState struct {
+	row, prev [maxBand]uint8 // cells j = depth-k … depth+k of the rows at depth and depth-1
+	depth     int32          // runes read
+	last      rune           // the last rune read
+	pending   [4]byte        // an incomplete UTF-8 sequence
+	npending  uint8
+	alive     bool // some continuation can match
+}
+
+// deadState is the state from which no match can be reached.
+const deadState = 0
+
+func newEditAutomaton(query string, k int) *editAutomaton {
+	a := &editAutomaton{q: []rune(query), k: k}
+	start := editState{last: -1}
+	for d := range maxBand {
+		start.row[d], start.prev[d] = uint8(k+1), uint8(k+1)
+		if j := d - k; j >= 0 && j <= len(a.q) && d <= 2*k {
+			start.row[d] = uint8(j)
+		}
+	}
+	start.alive = true
+	a.states = append(a.states, editState{}, start)
+	return a
+}
+
+// cell returns the distance at column j of a row of depth depth.
+func (a *editAutomaton) cell(row *[maxBand]uint8, depth int32, j int) uint8 {
+	d := j - int(depth) + a.k
+	if j < 0 || j > len(a.q) || d < 0 || d > 2*a.k {
+		return uint8(a.k + 1)
+	}
+	return row[d]
+}
+
+func (a *editAutomaton) Start() int { return 1 }
+
+func (a *editAutomaton) IsMatch(s int) bool {
+	st := &a.states[s]
+	return st.alive && st.npending == 0 && int(a.cell(&st.row, st.depth, len(a.q))) <= a.k
+}
+
+func (a *editAutomaton) CanMatch(s int) bool { return a.states[s].alive }
+
+func (a *editAutomaton) WillAlwaysMatch(int) bool { return false }
+
+func (a *editAutomaton) Accept(s int, b byte) int {
+	st := &a.states[s]
+	if !st.alive {
+		return deadState
+	}
+	var r rune
+	switch {
+	case st.npending == 0 && b < utf8.RuneSelf:
+		r = rune(b)
+	default:
+		next := *st
+		next.pending[next.npending] = b
+		next.npending++
+		if !utf8.FullRune(next.pending[:next.npending]) {
+			if next.npending == utf8.UTFMax {
+				return deadState
+			}
+			a.states = append(a.states, next)
+			return len(a.states) - 1
+		}
+		r, _ = utf8.DecodeRune(next.pending[:next.npending])
+		if r == utf8.RuneError && next.npending == 1 {
+			r = -2 - rune(b) // an invalid byte is a rune of its own, equal to no query rune
+		}
+	}
+	// Row depth+1 from rows depth (st.row) and depth-1 (st.prev).
+	k1 := uint8(a.k + 1)
+	next := editState{prev: st.row, depth: st.depth + 1, last: r}
+	alive := false
+	for d := 0; d <= 2*a.k; d++ {
+		j := int(next.depth) - a.k + d
+		var v uint8
+		switch {
+		case j < 0 || j > len(a.q):
+			v = k1
+		case j == 0:
+			v = uint8(min(int(next.depth), a.k+1))
+		default:
+			cost := uint8(1)
+			if a.q[j-1] == r {
+				cost = 0
+			}
+			left := k1
+			if d > 0 {
+				left = next.row[d-1]
+			}
+			v = min(a.cell(&st.row, st.depth, j)+1, left+1, a.cell(&st.row, st.depth, j-1)+cost)
+			if j > 1 && st.depth > 0 && a.q[j-1] == st.last && a.q[j-2] == r {
+				v = min(v, a.cell(&st.prev, st.depth-1, j-2)+1)
+			}
+			v = min(v, k1)
+		}
+		next.row[d] = v
+		if v < k1 {
+			alive = true
+		}
+	}
+	// A later row can also come from this one's predecessor by a
+	// transposition, at one more edit.
+	for d := 0; d <= 2*a.k && !alive; d++ {
+		alive = int(next.prev[d])+1 <= a.k
+	}
+	if !alive {
+		return deadState
+	}
+	next.alive = true
+	a.states = append(a.states, next)
+	return len(a.states) - 1
+}
+
+// EditDistance is the distance of a matching state's input from the query
+// (vellum reports it with each term).
+func (a *editAutomaton) EditDistance(s int) uint8 {
+	st := &a.states[s]
+	return a.cell(&st.row, st.depth, len(a.q))
+}
+
+// MatchAndDistance runs the automaton over input.
+func (a *editAutomaton) MatchAndDistance(input string) (bool, uint8) {
+	s := a.Start()
+	for i := 0; i < len(input) && a.CanMatch(s); i++ {
+		s = a.Accept(s, input[i])
+	}
+	if !a.IsMatch(s) {
+		return false, 0
+	}
+	return true, a.EditDistance(s)
 }

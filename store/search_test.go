@@ -336,3 +336,27 @@ func TestPrefixBeyondIndexHits(t *testing.T) {
 		t.Errorf("grü: got %q, want only the names starting with it", got)
 	}
 }
+
+// TestTypoFindsNearNames: a name with a typo finds the names within one
+// edit of it (two from 8 runes) that start with the same rune, ranked as
+// every fuzzy match is, by kind and path: a name two edits away that is a
+// function ranks above a variable one edit away.
+func TestTypoFindsNearNames(t *testing.T) {
+	_, tn, repo := setup(t)
+	index(t, tn, repo.ID, map[string][]sym{
+		"a.go":          {{"ReadFull", "function"}, {"Open", "function"}, {"Grüße", "function"}},
+		"pkg/long/b.go": {{"ReadFile", "variable"}, {"ReadFrom", "function"}, {"WriteFile", "function"}, {"Opel", "variable"}, {"Over", "function"}, {"Grüß", "variable"}},
+		"c.go":          {{"rEADfIEL", "constant"}}, // a transposition and a substitution from ReadFilx
+	}, "v1")
+	for query, want := range map[string][]string{
+		"ReadFilx": {"ReadFull@a.go", "rEADfIEL@c.go", "ReadFile@pkg/long/b.go"}, // ReadFrom is 3 edits away
+		"ReadFile": {"ReadFile@pkg/long/b.go", "ReadFull@a.go", "rEADfIEL@c.go"}, // the exact name first
+		"Opex":     {"Open@a.go", "Opel@pkg/long/b.go"},                          // Over is 2 edits away
+		"Grüßx":    {"Grüße@a.go", "Grüß@pkg/long/b.go"},                         // runes, not bytes
+		"Gürße":    {"Grüße@a.go"},                                               // transposed runes of two bytes
+	} {
+		if got := results(t, tn, query); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: got %q, want %q", query, got, want)
+		}
+	}
+}
