@@ -350,6 +350,10 @@ func (l *Lexical) search(ctx context.Context, q query.Query, limit int, fields .
 	req := bleve.NewSearchRequestOptions(q, limit, 0, false)
 	req.Fields = fields
 	req.SortBy([]string{"-_score", "_id"})
+	return l.run(ctx, req)
+}
+
+func (l *Lexical) run(ctx context.Context, req *bleve.SearchRequest) (*bleve.SearchResult, error) {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	res, err := l.idx.SearchInContext(ctx, req)
@@ -393,7 +397,16 @@ func (l *Lexical) names(ctx context.Context, terms []app.Term, limit int, abbrev
 		// each costs a regexp scan of the part dictionary.
 		asAbbrev = func(part string) bool { return !l.partPrefixExists(part) }
 	}
-	must := []query.Query{term(fType, "n")}
+	// Every name query used to hold a clause on the type field, whose
+	// score (a term of an index without frequencies) is NaN: the hits
+	// were tied and came in id order. They are asked for in id order, and
+	// unscored; the name fields are in name documents only, so no type
+	// clause is needed either (the conjunction stepped through its
+	// postings, one per name, to every match).
+	var must []query.Query
+	if len(terms) == 0 {
+		must = append(must, term(fType, "n"))
+	}
 	for _, t := range terms {
 		q, err := nameQuery(t, asAbbrev, near)
 		if err != nil {
@@ -401,7 +414,11 @@ func (l *Lexical) names(ctx context.Context, terms []app.Term, limit int, abbrev
 		}
 		must = append(must, q)
 	}
-	return l.search(ctx, query.NewConjunctionQuery(must), limit, fSpell)
+	req := bleve.NewSearchRequestOptions(query.NewConjunctionQuery(must), limit, 0, false)
+	req.Fields = []string{fSpell}
+	req.SortBy([]string{"_id"})
+	req.Score = "none"
+	return l.run(ctx, req)
 }
 
 // nearNames returns the names within k edits of a lower-case term that
