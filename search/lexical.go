@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
@@ -239,9 +240,14 @@ func (l *Lexical) Apply(ctx context.Context, ch app.IndexChange) error {
 	return l.mergeIfLarge(ctx)
 }
 
+// mergeTimeout bounds a merge: Bleve retries a merge that fails (a full
+// disk) until it is cancelled, and the index's lock is held meanwhile.
+const mergeTimeout = 2 * time.Minute
+
 // mergeIfLarge merges the index into one segment once mergeAfter
-// documents have been written since the last merge. A failed merge only
-// leaves the segments as they were.
+// documents have been written since the last merge. A merge that fails or
+// takes longer than mergeTimeout is cancelled and leaves the segments as
+// they were.
 func (l *Lexical) mergeIfLarge(ctx context.Context) error {
 	if l.written.Load() < mergeAfter {
 		return nil
@@ -254,10 +260,12 @@ func (l *Lexical) mergeIfLarge(ctx context.Context) error {
 	if !ok {
 		return nil
 	}
+	mctx, cancel := context.WithTimeout(ctx, mergeTimeout)
+	defer cancel()
 	// The last batches may still be persisting as a merge starts: they
 	// are merged by the next round.
 	for range 3 {
-		if err := s.ForceMerge(ctx, nil); err != nil || l.segments() <= 1 {
+		if err := s.ForceMerge(mctx, nil); err != nil || mctx.Err() != nil || l.segments() <= 1 {
 			break
 		}
 	}
@@ -533,16 +541,8 @@ func prefix(field, v string) *query.PrefixQuery {
 	return p
 }
 
-// wildcardEscape escapes wildcard metacharacters in v.
-func wildcardEscape(v string) string {
-	r := strings.NewReplacer(`*`, `\*`, `?`, `\?`, `\`, `\\`)
-	return r.Replace(v)
-}
-
-func pathContains(v string) *query.WildcardQuery {
-	w := query.NewWildcardQuery("*" + wildcardEscape(strings.ToLower(v)) + "*")
-	w.SetField(fPathX)
-	return w
+func pathContains(v string) query.Query {
+	return substringQuery{field: fPathX, sub: strings.ToLower(v)}
 }
 
 // nameQuery matches one text term against names: exact, prefix, camel
