@@ -74,3 +74,22 @@ func TestSubstringQuery(t *testing.T) {
 		t.Fatalf("only %d substrings matched anything", checked)
 	}
 }
+
+// FuzzSubstringAutomaton: the automaton accepts a string exactly when it
+// contains the substring.
+func FuzzSubstringAutomaton(f *testing.F) {
+	f.Add("abab", "xxababab")
+	f.Add("aab", "aaab")
+	f.Add("", "x")
+	f.Add("net/http", "src/net/htt")
+	f.Fuzz(func(t *testing.T, sub, s string) {
+		a := newSubstringAutomaton(sub)
+		st := a.Start()
+		for i := range len(s) {
+			st = a.Accept(st, s[i])
+		}
+		if got := a.IsMatch(st); got != strings.Contains(s, sub) {
+			t.Fatalf("%q in %q: automaton %v", sub, s, got)
+		}
+	})
+}
