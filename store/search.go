@@ -397,7 +397,7 @@ func prefixEnd(p string) (string, bool) {
 // with nameTier (optiq_name_tier).
 func (h *Tenant) tierRows(ctx context.Context, q app.Query, texts []app.Term, tier int, lnames []string, limit int) ([]candidate, error) {
 	cond := `s.lname IN (` + placeholders(len(lnames)) + `)`
-	uniform := tier == app.TierPrefix
+	uniform := tier == app.TierPrefix || spellingFree(texts)
 	if !uniform {
 		// Names nearly always have one spelling, or spellings that match
 		// at one tier: then the tier orders nothing, and the rows need
@@ -432,6 +432,23 @@ func (h *Tenant) tierRows(ctx context.Context, q app.Query, texts []app.Term, ti
 		rows[i].rank.Tier = nameTier(texts, rows[i].r.Name)
 	}
 	return rows, err
+}
+
+// spellingFree reports whether the terms match every spelling of a name
+// at one tier, unless they equal it: terms of one identifier part and
+// 3 bytes or more. Past the exact tiers, app.MatchTier reads the spelling
+// only for camelCase parts (of queries with several) and for the query
+// being one of the name's parts, which for such a term means it is in
+// the lower-case name, a test on the name alone. For these terms a tier
+// group's rows need no spellings read (names like main or init have
+// thousands of symbols).
+func spellingFree(texts []app.Term) bool {
+	for _, t := range texts {
+		if len(app.IdentParts(t.Value)) > 1 || len(strings.ToLower(t.Value)) < 3 {
+			return false
+		}
+	}
+	return true
 }
 
 func setTier(rows []candidate, tier int) {

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/optiq/optiq/app"
@@ -357,6 +358,48 @@ func TestTypoFindsNearNames(t *testing.T) {
 	} {
 		if got := results(t, tn, query); !reflect.DeepEqual(got, want) {
 			t.Errorf("%s: got %q, want %q", query, got, want)
+		}
+	}
+}
+
+// TestOnePartTermsMatchEverySpellingAlike checks what lets a tier group
+// skip reading spellings: a term of one identifier part and 3 bytes or
+// more matches every spelling of a name (its case, where its parts break)
+// at one tier, unless it equals the name.
+func TestOnePartTermsMatchEverySpellingAlike(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	words := []string{"main", "init", "read", "file", "io", "ctl", "x", "é", "http", "server", "s"}
+	spell := func(lower string) string {
+		b := []rune(lower)
+		for i := range b {
+			if rng.IntN(2) == 0 {
+				b[i] = []rune(strings.ToUpper(string(b[i])))[0]
+			}
+		}
+		return string(b)
+	}
+	for range 3000 {
+		var lname string
+		for range 1 + rng.IntN(3) {
+			lname += words[rng.IntN(len(words))]
+		}
+		var query string
+		if rng.IntN(2) == 0 {
+			i := rng.IntN(len(lname))
+			query = lname[i:min(len(lname), i+3+rng.IntN(5))]
+		} else {
+			query = words[rng.IntN(len(words))] + words[rng.IntN(len(words))]
+		}
+		query = spell(query)
+		if len(app.IdentParts(query)) > 1 || len(strings.ToLower(query)) < 3 || strings.ToLower(query) == lname {
+			continue
+		}
+		first := spell(lname)
+		for range 5 {
+			other := spell(lname)
+			if a, b := app.MatchTier(query, first), app.MatchTier(query, other); a != b {
+				t.Fatalf("%q matches %q at tier %d, %q at %d", query, first, a, other, b)
+			}
 		}
 	}
 }
