@@ -208,7 +208,7 @@ func TestNamesOrderAsBleveFuzzy(t *testing.T) {
 			// so compare the first search only where it decides.
 			must := []query.Query{term(fType, "n")}
 			for _, tm := range terms {
-				nq, err := nameQuery(tm, nil, none)
+				nq, err := nameQuery(tm, nil, nil, none)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -248,5 +248,73 @@ func TestNamesOrderAsBleveFuzzy(t *testing.T) {
 				t.Errorf("%s: %d names: the test exercises little", text, len(want))
 			}
 		}
+	}
+}
+
+// TestAbbreviatedPartsMatchRegexp checks abbreviatedParts against the
+// regular expression it replaced (hndl → h.*n.*d.*l.*), run by Bleve over
+// the part dictionary.
+func TestAbbreviatedPartsMatchRegexp(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	letters := "abcdehlnrst1é"
+	var names []string
+	for range 2000 {
+		var b strings.Builder
+		for range 1 + rng.IntN(3) {
+			for range 2 + rng.IntN(8) {
+				b.WriteString(string([]rune(letters)[rng.IntN(len([]rune(letters)))]))
+			}
+			b.WriteByte('_')
+		}
+		names = append(names, b.String())
+	}
+	l, err := OpenLexical(filepath.Join(t.TempDir(), "lexical"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	for chunk := range slices.Chunk(names, 700) {
+		if err := l.Apply(context.Background(), app.IndexChange{AddNames: chunk, Version: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ai, _ := l.idx.Advanced()
+	r, err := ai.(*scorch.Scorch).Reader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	matched := 0
+	for range 300 {
+		var p []byte
+		for range 2 + rng.IntN(5) {
+			p = append(p, "abcdehlnrst1"[rng.IntN(12)])
+		}
+		got, err := l.abbreviatedParts(string(p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		re := string(p[0])
+		for _, c := range p[1:] {
+			re += ".*" + string(c)
+		}
+		d, err := r.(index.IndexReaderRegexp).FieldDictRegexp(fParts, re+".*")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []string
+		for e, err := d.Next(); e != nil && err == nil; e, err = d.Next() {
+			want = append(want, e.Term)
+		}
+		d.Close()
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Fatalf("abbreviatedParts(%q) = %q, the regexp finds %q", p, got, want)
+		}
+		matched += len(got)
+	}
+	if matched < 300 {
+		t.Fatalf("only %d parts found: the test exercises little", matched)
 	}
 }

@@ -416,7 +416,7 @@ func (l *Lexical) names(ctx context.Context, terms []app.Term, limit int, abbrev
 		must = append(must, term(fType, "n"))
 	}
 	for _, t := range terms {
-		q, err := nameQuery(t, asAbbrev, near)
+		q, err := nameQuery(t, asAbbrev, l.abbreviatedParts, near)
 		if err != nil {
 			return nil, err
 		}
@@ -549,7 +549,7 @@ func pathContains(v string) query.Query {
 // hump (each query part a prefix of a name part), part, bounded fuzzy.
 // Prefixes are indexed terms, so each clause is a term lookup except the
 // fuzzy one.
-func nameQuery(t app.Term, asAbbrev func(part string) bool, near nearNames) (query.Query, error) {
+func nameQuery(t app.Term, asAbbrev func(part string) bool, abbreviated func(p string) ([]string, error), near nearNames) (query.Query, error) {
 	lower := strings.ToLower(t.Value)
 	if t.Exact {
 		return term(fName, lower), nil
@@ -559,7 +559,10 @@ func nameQuery(t app.Term, asAbbrev func(part string) bool, near nearNames) (que
 	if len(parts) > 1 {
 		conj := make([]query.Query, len(parts))
 		for i, p := range parts {
-			conj[i] = partQuery(p, asAbbrev != nil && asAbbrev(p))
+			var err error
+			if conj[i], err = partQuery(p, asAbbrev != nil && asAbbrev(p), abbreviated); err != nil {
+				return nil, err
+			}
 		}
 		dis = append(dis, boosted(query.NewConjunctionQuery(conj), 4))
 	} else if len(parts) == 1 {
@@ -588,21 +591,21 @@ func nameQuery(t app.Term, asAbbrev func(part string) bool, near nearNames) (que
 
 // partQuery matches name parts that start with p or that p abbreviates
 // (same first letter, the rest in order: hndl → handle).
-func partQuery(p string, abbrev bool) query.Query {
+// The parts p abbreviates are found by abbreviated (abbreviatedParts).
+func partQuery(p string, abbrev bool, abbreviated func(p string) ([]string, error)) (query.Query, error) {
 	pre := prefixQuery(fPPre, p)
 	if !abbrev || len(p) < 2 || !isASCIIAlnum(p) {
-		return pre
+		return pre, nil
 	}
-	var re strings.Builder
-	re.WriteByte(p[0])
-	for i := 1; i < len(p); i++ {
-		re.WriteString(".*")
-		re.WriteByte(p[i])
+	parts, err := abbreviated(p)
+	if err != nil || len(parts) == 0 {
+		return pre, err
 	}
-	re.WriteString(".*")
-	abbr := query.NewRegexpQuery(re.String())
-	abbr.SetField(fParts)
-	return query.NewDisjunctionQuery([]query.Query{pre, abbr})
+	abbr := make([]query.Query, len(parts))
+	for i, w := range parts {
+		abbr[i] = term(fParts, w)
+	}
+	return query.NewDisjunctionQuery([]query.Query{pre, query.NewDisjunctionQuery(abbr)}), nil
 }
 
 func isASCIIAlnum(s string) bool {
@@ -654,51 +657,101 @@ func (l *Lexical) fuzzyNames(lower string, k int) ([]fuzzyTerm, error) {
 	if size == 0 {
 		return nil, nil
 	}
-	beg := []byte(lower[:size])
-	end, _ := byteSuccessor(beg)
+	var out []fuzzyTerm
+	err := l.walkDict(fName, newEditAutomaton(lower, k), []byte(lower[:size]), func(term string, distance uint8) {
+		out = append(out, fuzzyTerm{term, distance})
+	})
+	return out, err
+}
+
+// abbreviatedParts returns the indexed name parts that p (ASCII letters
+// and digits) abbreviates: those starting with its first letter that hold
+// the rest in order (hndl → handle), as the regular expression
+// h.*n.*d.*l.* would match them. Bleve builds that expression's DFA,
+// which for a long part costs far more than the dictionary walk.
+func (l *Lexical) abbreviatedParts(p string) ([]string, error) {
+	var out []string
+	err := l.walkDict(fParts, subsequenceAutomaton(p), []byte(p[:1]), func(term string, _ uint8) {
+		out = append(out, term)
+	})
+	return out, err
+}
+
+// automaton is the automaton a term dictionary walk takes
+// (segment.Automaton).
+type automaton interface {
+	Start() int
+	IsMatch(int) bool
+	CanMatch(int) bool
+	WillAlwaysMatch(int) bool
+	Accept(int, byte) int
+}
+
+// walkDict calls found with each distinct term of field that starts with
+// prefix and that a accepts, in every segment of the index.
+func (l *Lexical) walkDict(field string, a automaton, prefix []byte, found func(term string, distance uint8)) error {
+	end, _ := byteSuccessor(prefix)
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	ai, err := l.idx.Advanced()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	s, ok := ai.(*scorch.Scorch)
 	if !ok {
-		return nil, errors.New("lexical index: not a scorch index")
+		return errors.New("lexical index: not a scorch index")
 	}
 	r, err := s.Reader()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer r.Close()
 	snap, ok := r.(*scorch.IndexSnapshot)
 	if !ok {
-		return nil, errors.New("lexical index: unknown reader")
+		return errors.New("lexical index: unknown reader")
 	}
-	var out []fuzzyTerm
 	seen := map[string]bool{}
-	a := newEditAutomaton(lower, k)
 	for _, seg := range snap.Segments() {
-		d, err := seg.Segment().Dictionary(fName)
+		d, err := seg.Segment().Dictionary(field)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		it := d.AutomatonIterator(a, beg, end)
+		it := d.AutomatonIterator(a, prefix, end)
 		for {
 			e, err := it.Next()
 			if err != nil {
-				return nil, err
+				return err
 			}
 			if e == nil {
 				break
 			}
 			if !seen[e.Term] {
 				seen[e.Term] = true
-				out = append(out, fuzzyTerm{e.Term, e.EditDistance})
+				found(e.Term, e.EditDistance)
 			}
 		}
 	}
-	return out, nil
+	return nil
+}
+
+// subsequenceAutomaton matches the byte strings that start with p's first
+// byte and hold the rest of p in order. A state is the count of p's bytes
+// matched; len(p)+1 is dead.
+type subsequenceAutomaton string
+
+func (p subsequenceAutomaton) Start() int               { return 0 }
+func (p subsequenceAutomaton) IsMatch(s int) bool       { return s == len(p) }
+func (p subsequenceAutomaton) CanMatch(s int) bool      { return s <= len(p) }
+func (p subsequenceAutomaton) WillAlwaysMatch(int) bool { return false }
+
+func (p subsequenceAutomaton) Accept(s int, b byte) int {
+	switch {
+	case s == 0 && b != p[0], s > len(p):
+		return len(p) + 1
+	case s < len(p) && b == p[s]:
+		return s + 1
+	}
+	return s
 }
 
 // byteSuccessor returns the least byte string greater than every string
