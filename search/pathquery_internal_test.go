@@ -23,7 +23,7 @@ func TestSubstringQuery(t *testing.T) {
 	}
 	defer l.Close()
 	paths := []string{"net/http/server.go", "net/http/server_test.go", "vendor/x.pb.go", "a*b/c?.go", `x\y.go`,
-		"Ünïcode/ÄB.go", "cmd/go/main.go", "README.md", "a/b/c/d/e/f.txt"}
+		"Ünïcode/ÄB.go", "cmd/go/main.go", "README.md", "a/b/c/d/e/f.txt", "pkg/a\nb/handler.go"}
 	var ch app.IndexChange
 	ch.Version = 1
 	for i, p := range paths {

@@ -363,18 +363,44 @@ func (h *Tenant) prefixRows(ctx context.Context, q app.Query, lname string, limi
 	if end, ok := prefixEnd(lname); ok {
 		cond, args = cond+` AND s.lname < ?`, append(args, end)
 	}
-	inRange := strings.ReplaceAll(cond, "s.lname", "lname")
-	bounded := append(slices.Clone(args), args...)
-	bounded = append(bounded, limit-1)
-	rows, err := h.symbolRowsOrdered(ctx, q, cond+` AND s.rank <= (SELECT rank FROM symbols WHERE `+inRange+` ORDER BY rank LIMIT 1 OFFSET ?)`, bounded, rankOrder, len(bounded), limit)
-	if err == nil && len(rows) < limit {
-		// Fewer than limit symbols in the range, or filters or pending
-		// rows dropped some of the best by rank.
-		rows, err = h.symbolRowsOrdered(ctx, q, cond, args, rankOrder, len(args), limit)
+	// The smallest ranks in the range (from the name index alone, pending
+	// rows included): the rows ranked at most the n-th of them hold the
+	// best limit unless filters or pending rows leave fewer than limit of
+	// them. Then the bound widens (a pending re-index doubles the rows),
+	// up to maxPrefixScan rows; past that, every row of the range is read
+	// (a filter that keeps a few of a short prefix's names: slow, but
+	// right).
+	ranks, err := queryColumn[int64](ctx, h.t.db.read, `SELECT rank FROM symbols WHERE `+strings.ReplaceAll(cond, "s.lname", "lname")+` ORDER BY rank LIMIT ?`,
+		append(slices.Clone(args), maxPrefixScan)...)
+	if err != nil {
+		return nil, err
+	}
+	var rows []candidate
+	whole := func() ([]candidate, error) {
+		return h.symbolRowsOrdered(ctx, q, cond, args, rankOrder, len(args), limit)
+	}
+	for n := limit; ; n *= 8 {
+		if n >= len(ranks) && len(ranks) < maxPrefixScan {
+			rows, err = whole() // the range has fewer rows than the bound
+			break
+		}
+		n = min(n, len(ranks))
+		rows, err = h.symbolRowsOrdered(ctx, q, cond+` AND s.rank <= ?`, append(slices.Clone(args), ranks[n-1]), rankOrder, len(args)+1, limit)
+		if err != nil || len(rows) >= limit {
+			break
+		}
+		if n == len(ranks) {
+			rows, err = whole()
+			break
+		}
 	}
 	setTier(rows, app.TierPrefix)
 	return rows, err
 }
+
+// maxPrefixScan bounds the ranks of a name range that prefixRows reads to
+// bound its queries.
+const maxPrefixScan = 4096
 
 // prefixEnd returns the least string greater than every string that
 // starts with p (in SQLite's byte order), if there is one.
@@ -706,9 +732,6 @@ func (h *Tenant) fileRowsExcluding(ctx context.Context, q app.Query, limit int) 
 	rest := make([]app.Term, 0, len(q.Terms))
 	for _, t := range q.Terms {
 		if t.Field == app.FieldPath && t.Negate {
-			if strings.ContainsAny(t.Value, `*?\`) {
-				return nil, errNoShortcut // read as wildcards by the index
-			}
 			excl = append(excl, strings.ToLower(t.Value))
 			continue
 		}
@@ -748,8 +771,8 @@ func (h *Tenant) fileRowsExcluding(ctx context.Context, q app.Query, limit int) 
 }
 
 // pathxContains is the lexical index's match of a path filter v (lower
-// case, with no wildcard) against a path: its wildcard *v* on the path's
-// lower-case form truncated to 2048 bytes, where * matches no newline.
+// case) against a path: v within the path's lower-case form truncated to
+// 2048 bytes.
 func pathxContains(p, v string) bool {
 	x := strings.ToLower(p)
 	if len(x) > 2048 {
@@ -759,15 +782,7 @@ func pathxContains(p, v string) bool {
 		}
 		x = x[:n]
 	}
-	if !strings.Contains(x, "\n") {
-		return strings.Contains(x, v)
-	}
-	for i := 0; i+len(v) <= len(x); i++ {
-		if strings.HasPrefix(x[i:], v) && !strings.Contains(x[:i], "\n") && !strings.Contains(x[i+len(v):], "\n") {
-			return true
-		}
-	}
-	return false
+	return strings.Contains(x, v)
 }
 
 // attachBlobs fetches the sealed signature and doc of the symbols kept.
