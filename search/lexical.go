@@ -54,6 +54,8 @@ type Lexical struct {
 	// written counts the documents added or deleted since the index was
 	// last merged into one segment (see mergeAfter).
 	written atomic.Int64
+	// paths holds each segment's path terms for substring matches.
+	paths segmentTerms
 }
 
 // OpenLexical opens or creates the lexical index in dir. A corrupt index is
@@ -489,9 +491,9 @@ func (l *Lexical) Files(ctx context.Context, q app.Query, limit int) ([]app.Inde
 		var c query.Query
 		switch t.Field {
 		case app.FieldText:
-			c = pathTextQuery(t.Value)
+			c = l.pathTextQuery(t.Value)
 		case app.FieldPath:
-			c = pathContains(t.Value)
+			c = l.pathContains(t.Value)
 		case app.FieldLang:
 			c = term(fLang, t.Value)
 		default:
@@ -541,8 +543,8 @@ func prefix(field, v string) *query.PrefixQuery {
 	return p
 }
 
-func pathContains(v string) query.Query {
-	return substringQuery{field: fPathX, sub: strings.ToLower(v)}
+func (l *Lexical) pathContains(v string) query.Query {
+	return substringQuery{field: fPathX, sub: strings.ToLower(v), cache: &l.paths}
 }
 
 // nameQuery matches one text term against names: exact, prefix, camel
@@ -633,10 +635,10 @@ func prefixQuery(field, p string) query.Query {
 
 // pathTextQuery matches free text against a path: a path token, or for
 // text that looks like a path, a substring of the whole path.
-func pathTextQuery(v string) query.Query {
+func (l *Lexical) pathTextQuery(v string) query.Query {
 	lower := strings.ToLower(v)
 	if strings.ContainsAny(lower, "/.") {
-		return pathContains(lower)
+		return l.pathContains(lower)
 	}
 	return query.NewDisjunctionQuery([]query.Query{boosted(term(fPath, lower), 2), prefix(fPath, lower)})
 }

@@ -3,21 +3,24 @@ package search
 import (
 	"context"
 	"strings"
+	"sync"
 
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/searcher"
 	index "github.com/blevesearch/bleve_index_api"
+	segment "github.com/blevesearch/scorch_segment_api/v2"
 )
 
 // substringQuery matches documents with a term of field that contains sub
-// (lower case). It walks each segment's dictionary with substringAutomaton,
-// which needs no construction: a wildcard query *sub* first builds a
-// regular-expression automaton for the pattern, which cost more than the
-// walk itself for paths (most of a path query's time).
+// (lower case). A wildcard query *sub* would first build a
+// regular-expression automaton for the pattern and then walk the whole
+// dictionary with it; this compares sub with each term of each segment,
+// read once per segment (segments never change) into cache.
 type substringQuery struct {
 	field, sub string
+	cache      *segmentTerms
 }
 
 func (q substringQuery) Searcher(ctx context.Context, r index.IndexReader, _ mapping.IndexMapping, options bsearch.SearcherOptions) (bsearch.Searcher, error) {
@@ -50,27 +53,59 @@ func (q substringQuery) terms(r index.IndexReader) ([]string, error) {
 		}
 	}
 	seen := map[string]bool{}
-	a := newSubstringAutomaton(q.sub)
-	for _, seg := range snap.Segments() {
-		d, err := seg.Segment().Dictionary(q.field)
+	segs := snap.Segments()
+	for _, seg := range segs {
+		all, err := q.cache.get(seg.Segment(), q.field, segs)
 		if err != nil {
 			return nil, err
 		}
-		it := d.AutomatonIterator(a, nil, nil)
-		for {
-			e, err := it.Next()
-			if err != nil {
-				return nil, err
-			}
-			if e == nil {
-				break
-			}
-			if !seen[e.Term] {
-				seen[e.Term] = true
-				terms = append(terms, e.Term)
+		for _, t := range all {
+			if strings.Contains(t, q.sub) && !seen[t] {
+				seen[t] = true
+				terms = append(terms, t)
 			}
 		}
 	}
+	return terms, nil
+}
+
+// segmentTerms caches the terms of one field of each segment. Segments
+// are immutable, so an entry never goes stale; entries of segments no
+// longer in the snapshot being read are dropped.
+type segmentTerms struct {
+	mu    sync.Mutex
+	terms map[segment.Segment][]string
+}
+
+func (c *segmentTerms) get(seg segment.Segment, field string, live []*scorch.SegmentSnapshot) ([]string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t, ok := c.terms[seg]; ok {
+		return t, nil
+	}
+	d, err := seg.Dictionary(field)
+	if err != nil {
+		return nil, err
+	}
+	var terms []string
+	it := d.AutomatonIterator(newSubstringAutomaton(""), nil, nil)
+	for {
+		e, err := it.Next()
+		if err != nil {
+			return nil, err
+		}
+		if e == nil {
+			break
+		}
+		terms = append(terms, e.Term)
+	}
+	kept := map[segment.Segment][]string{seg: terms}
+	for _, s := range live {
+		if t, ok := c.terms[s.Segment()]; ok {
+			kept[s.Segment()] = t
+		}
+	}
+	c.terms = kept
 	return terms, nil
 }
 

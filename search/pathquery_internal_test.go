@@ -63,7 +63,7 @@ func TestSubstringQuery(t *testing.T) {
 			}
 		}
 		slices.Sort(want)
-		if got := ids(substringQuery{field: fPathX, sub: s}); !slices.Equal(got, want) {
+		if got := ids(l.pathContains(s)); !slices.Equal(got, want) {
 			t.Errorf("%q: got %v, want %v", s, got, want)
 		}
 		if len(want) > 0 {
@@ -72,6 +72,15 @@ func TestSubstringQuery(t *testing.T) {
 	}
 	if checked < 100 {
 		t.Fatalf("only %d substrings matched anything", checked)
+	}
+	// Terms are cached per segment: a file added or removed later is
+	// found or not.
+	if err := l.Apply(context.Background(), app.IndexChange{Version: 2, AddFiles: []app.FileDoc{{ID: "new", Path: "net/http/transport.go", RepoID: "r1"}},
+		DeleteFiles: []string{"f0"}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(l.pathContains("http/")); !slices.Equal(got, []string{"f1", "new"}) {
+		t.Errorf("after a change: %v", got)
 	}
 }
 

@@ -370,27 +370,27 @@ func (h *Tenant) prefixRows(ctx context.Context, q app.Query, lname string, limi
 	// up to maxPrefixScan rows; past that, every row of the range is read
 	// (a filter that keeps a few of a short prefix's names: slow, but
 	// right).
-	ranks, err := queryColumn[int64](ctx, h.t.db.read, `SELECT rank FROM symbols WHERE `+strings.ReplaceAll(cond, "s.lname", "lname")+` ORDER BY rank LIMIT ?`,
-		append(slices.Clone(args), maxPrefixScan)...)
-	if err != nil {
-		return nil, err
-	}
+	inRange := strings.ReplaceAll(cond, "s.lname", "lname")
 	var rows []candidate
-	whole := func() ([]candidate, error) {
-		return h.symbolRowsOrdered(ctx, q, cond, args, rankOrder, len(args), limit)
-	}
+	var err error
 	for n := limit; ; n *= 8 {
-		if n >= len(ranks) && len(ranks) < maxPrefixScan {
-			rows, err = whole() // the range has fewer rows than the bound
+		n = min(n, maxPrefixScan)
+		var ranks []int64
+		ranks, err = queryColumn[int64](ctx, h.t.db.read, `SELECT rank FROM symbols WHERE `+inRange+` ORDER BY rank LIMIT ?`, append(slices.Clone(args), n)...)
+		if err != nil {
 			break
 		}
-		n = min(n, len(ranks))
+		if len(ranks) < n {
+			// The range has fewer rows than the bound: read them all.
+			rows, err = h.symbolRowsOrdered(ctx, q, cond, args, rankOrder, len(args), limit)
+			break
+		}
 		rows, err = h.symbolRowsOrdered(ctx, q, cond+` AND s.rank <= ?`, append(slices.Clone(args), ranks[n-1]), rankOrder, len(args)+1, limit)
 		if err != nil || len(rows) >= limit {
 			break
 		}
-		if n == len(ranks) {
-			rows, err = whole()
+		if n == maxPrefixScan {
+			rows, err = h.symbolRowsOrdered(ctx, q, cond, args, rankOrder, len(args), limit)
 			break
 		}
 	}
