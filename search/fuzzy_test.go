@@ -63,23 +63,7 @@ func TestFuzzyNamesMatchBleve(t *testing.T) {
 			names = append(names, e)
 		}
 	}
-	l, err := OpenLexical(filepath.Join(t.TempDir(), "lexical"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	// Several batches leave several segments.
-	for chunk := range slices.Chunk(names, 700) {
-		if err := l.Apply(context.Background(), app.IndexChange{AddNames: chunk, Version: 1}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	ai, _ := l.idx.Advanced()
-	r, err := ai.(*scorch.Scorch).Reader()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	l, r := segmentedIndex(t, names)
 	queries := slices.Clone(seeds)
 	for _, s := range seeds[:100] {
 		queries = append(queries, edit(s), edit(edit(s)))
@@ -268,22 +252,7 @@ func TestAbbreviatedPartsMatchRegexp(t *testing.T) {
 		}
 		names = append(names, b.String())
 	}
-	l, err := OpenLexical(filepath.Join(t.TempDir(), "lexical"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	for chunk := range slices.Chunk(names, 700) {
-		if err := l.Apply(context.Background(), app.IndexChange{AddNames: chunk, Version: 1}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	ai, _ := l.idx.Advanced()
-	r, err := ai.(*scorch.Scorch).Reader()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	l, r := segmentedIndex(t, names)
 	matched := 0
 	for range 300 {
 		var p []byte
@@ -317,4 +286,28 @@ func TestAbbreviatedPartsMatchRegexp(t *testing.T) {
 	if matched < 300 {
 		t.Fatalf("only %d parts found: the test exercises little", matched)
 	}
+}
+
+// segmentedIndex indexes names in batches of 700, which leave several
+// segments, and returns the index and a reader of it (both closed when
+// the test ends).
+func segmentedIndex(t *testing.T, names []string) (*Lexical, index.IndexReader) {
+	t.Helper()
+	l, err := OpenLexical(filepath.Join(t.TempDir(), "lexical"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	for chunk := range slices.Chunk(names, 700) {
+		if err := l.Apply(context.Background(), app.IndexChange{AddNames: chunk, Version: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ai, _ := l.idx.Advanced()
+	r, err := ai.(*scorch.Scorch).Reader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return l, r
 }

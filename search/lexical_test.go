@@ -134,11 +134,7 @@ func TestApplyDeleteAndReset(t *testing.T) {
 }
 
 func TestLargeApplyIsBatched(t *testing.T) {
-	var ch app.IndexChange
-	ch.Version = 9
-	for i := range 45000 {
-		ch.AddNames = append(ch.AddNames, "Name"+string(rune('a'+i%26))+itoa(i))
-	}
+	ch := app.IndexChange{Version: 9, AddNames: manyNames(45000)}
 	l := openIndex(t, ch)
 	if n, _ := l.DocCount(); n != 45000 {
 		t.Fatalf("doc count %d", n)
@@ -188,11 +184,7 @@ func TestAbbreviations(t *testing.T) {
 // one segment (each segment costs every dictionary scan once more), and
 // what it holds is unchanged.
 func TestLargeApplyIsMerged(t *testing.T) {
-	var ch app.IndexChange
-	ch.Version = 4
-	for i := range 90000 {
-		ch.AddNames = append(ch.AddNames, "Name"+string(rune('a'+i%26))+itoa(i))
-	}
+	ch := app.IndexChange{Version: 4, AddNames: manyNames(90000)}
 	l := openIndex(t, ch)
 	if n := l.Segments(); n != 1 {
 		t.Errorf("%d segments after a large apply, want 1", n)
@@ -206,4 +198,13 @@ func TestLargeApplyIsMerged(t *testing.T) {
 	if v, _ := l.Version(); v != 4 {
 		t.Errorf("version %d", v)
 	}
+}
+
+// manyNames returns n distinct names.
+func manyNames(n int) []string {
+	names := make([]string, n)
+	for i := range names {
+		names[i] = "Name" + string(rune('a'+i%26)) + itoa(i)
+	}
+	return names
 }
