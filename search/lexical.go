@@ -327,6 +327,7 @@ func (l *Lexical) Version() (int64, error) {
 func (l *Lexical) Reset(ctx context.Context) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.paths.clear()
 	if err := l.idx.Close(); err != nil {
 		return err
 	}
@@ -346,6 +347,7 @@ func (l *Lexical) Reset(ctx context.Context) error {
 func (l *Lexical) Close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.paths.clear()
 	return l.idx.Close()
 }
 

@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/blevesearch/bleve/v2/search/searcher"
 	index "github.com/blevesearch/bleve_index_api"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
+	"github.com/blevesearch/vellum"
 )
 
 // substringQuery matches documents with a term of field that contains sub
@@ -33,25 +35,11 @@ func (q substringQuery) Searcher(ctx context.Context, r index.IndexReader, _ map
 
 // terms returns the field's terms that contain sub, each once.
 func (q substringQuery) terms(r index.IndexReader) ([]string, error) {
-	var terms []string
 	snap, ok := r.(*scorch.IndexSnapshot)
 	if !ok {
-		// Another index: its merged dictionary, term by term.
-		dict, err := r.FieldDict(q.field)
-		if err != nil {
-			return nil, err
-		}
-		defer dict.Close()
-		for {
-			e, err := dict.Next()
-			if err != nil || e == nil {
-				return terms, err
-			}
-			if strings.Contains(e.Term, q.sub) {
-				terms = append(terms, e.Term)
-			}
-		}
+		return nil, errors.New("lexical index: unknown reader")
 	}
+	var terms []string
 	seen := map[string]bool{}
 	segs := snap.Segments()
 	for _, seg := range segs {
@@ -69,18 +57,24 @@ func (q substringQuery) terms(r index.IndexReader) ([]string, error) {
 	return terms, nil
 }
 
-// segmentTerms caches the terms of one field of each segment. Segments
-// are immutable, so an entry never goes stale; entries of segments no
-// longer in the snapshot being read are dropped.
+// segmentTerms caches the terms of a field of each segment. Segments are
+// immutable, so an entry never goes stale; entries of segments no longer
+// in the snapshot being read are dropped.
 type segmentTerms struct {
 	mu    sync.Mutex
-	terms map[segment.Segment][]string
+	terms map[segmentField][]string
+}
+
+type segmentField struct {
+	seg   segment.Segment
+	field string
 }
 
 func (c *segmentTerms) get(seg segment.Segment, field string, live []*scorch.SegmentSnapshot) ([]string, error) {
+	key := segmentField{seg, field}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if t, ok := c.terms[seg]; ok {
+	if t, ok := c.terms[key]; ok {
 		return t, nil
 	}
 	d, err := seg.Dictionary(field)
@@ -88,7 +82,7 @@ func (c *segmentTerms) get(seg segment.Segment, field string, live []*scorch.Seg
 		return nil, err
 	}
 	var terms []string
-	it := d.AutomatonIterator(newSubstringAutomaton(""), nil, nil)
+	it := d.AutomatonIterator(&vellum.AlwaysMatch{}, nil, nil)
 	for {
 		e, err := it.Next()
 		if err != nil {
@@ -99,52 +93,21 @@ func (c *segmentTerms) get(seg segment.Segment, field string, live []*scorch.Seg
 		}
 		terms = append(terms, e.Term)
 	}
-	kept := map[segment.Segment][]string{seg: terms}
+	kept := map[segmentField][]string{key: terms}
 	for _, s := range live {
-		if t, ok := c.terms[s.Segment()]; ok {
-			kept[s.Segment()] = t
+		for k, t := range c.terms {
+			if k.seg == s.Segment() {
+				kept[k] = t
+			}
 		}
 	}
 	c.terms = kept
 	return terms, nil
 }
 
-// substringAutomaton accepts the byte strings that contain sub
-// (Knuth-Morris-Pratt): state i means the last i bytes read are sub[:i];
-// state len(sub) means sub was seen, and then every continuation matches.
-type substringAutomaton struct {
-	sub  string
-	fail []int // fail[i]: the longest proper border of sub[:i+1]
-}
-
-func newSubstringAutomaton(sub string) *substringAutomaton {
-	a := &substringAutomaton{sub: sub, fail: make([]int, len(sub))}
-	for i, k := 1, 0; i < len(sub); i++ {
-		for k > 0 && sub[i] != sub[k] {
-			k = a.fail[k-1]
-		}
-		if sub[i] == sub[k] {
-			k++
-		}
-		a.fail[i] = k
-	}
-	return a
-}
-
-func (a *substringAutomaton) Start() int                 { return 0 }
-func (a *substringAutomaton) IsMatch(s int) bool         { return s == len(a.sub) }
-func (a *substringAutomaton) CanMatch(int) bool          { return true }
-func (a *substringAutomaton) WillAlwaysMatch(s int) bool { return s == len(a.sub) }
-
-func (a *substringAutomaton) Accept(s int, b byte) int {
-	if s == len(a.sub) {
-		return s
-	}
-	for s > 0 && a.sub[s] != b {
-		s = a.fail[s-1]
-	}
-	if a.sub[s] == b {
-		s++
-	}
-	return s
+// clear drops every entry (the index was closed or replaced).
+func (c *segmentTerms) clear() {
+	c.mu.Lock()
+	c.terms = nil
+	c.mu.Unlock()
 }

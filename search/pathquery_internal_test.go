@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/search/query"
 
 	"github.com/optiq/optiq/app"
@@ -84,21 +85,34 @@ func TestSubstringQuery(t *testing.T) {
 	}
 }
 
-// FuzzSubstringAutomaton: the automaton accepts a string exactly when it
-// contains the substring.
-func FuzzSubstringAutomaton(f *testing.F) {
-	f.Add("abab", "xxababab")
-	f.Add("aab", "aaab")
-	f.Add("", "x")
-	f.Add("net/http", "src/net/htt")
-	f.Fuzz(func(t *testing.T, sub, s string) {
-		a := newSubstringAutomaton(sub)
-		st := a.Start()
-		for i := range len(s) {
-			st = a.Accept(st, s[i])
-		}
-		if got := a.IsMatch(st); got != strings.Contains(s, sub) {
-			t.Fatalf("%q in %q: automaton %v", sub, s, got)
-		}
-	})
+// TestSegmentTermsByField: the cache keeps each field's terms apart.
+func TestSegmentTermsByField(t *testing.T) {
+	l, err := OpenLexical(filepath.Join(t.TempDir(), "lexical"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	ch := app.IndexChange{Version: 1, AddFiles: []app.FileDoc{{ID: "f", Path: "Net/HTTP/server.go", RepoID: "r1"}}}
+	if err := l.Apply(context.Background(), ch); err != nil {
+		t.Fatal(err)
+	}
+	ai, _ := l.idx.Advanced()
+	r, err := ai.(*scorch.Scorch).Reader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	segs := r.(*scorch.IndexSnapshot).Segments()
+	var c segmentTerms
+	x, err := c.get(segs[0].Segment(), fPathX, segs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo, err := c.get(segs[0].Segment(), fRepo, segs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(x, []string{"net/http/server.go"}) || !slices.Equal(repo, []string{"r1"}) {
+		t.Errorf("path terms %q, repo terms %q", x, repo)
+	}
 }

@@ -10,9 +10,10 @@ import (
 )
 
 // TestPrefixWithFewFilteredOrPending: names starting with the query are
-// ranked right when a filter keeps only a few of thousands of them, and
-// while an index session of every file is pending (its rows are in the
-// name index but not searchable).
+// ranked right when a filter keeps only a few of thousands of them, all
+// ranked below the rest, and while an index session of every file is
+// pending whose rows (in the name index but not searchable) rank above
+// every live one.
 func TestPrefixWithFewFilteredOrPending(t *testing.T) {
 	_, tn, repo := setup(t)
 	ctx := context.Background()
@@ -20,12 +21,13 @@ func TestPrefixWithFewFilteredOrPending(t *testing.T) {
 	for f := range 100 {
 		var syms []sym
 		for i := range 50 {
-			syms = append(syms, sym{fmt.Sprintf("sAlpha%02d%02d", f, i), "function"})
+			syms = append(syms, sym{fmt.Sprintf("sAlpha%02d%02d", f, i), "constant"})
 		}
 		files[fmt.Sprintf("pkg/dir%03d/file.go", f)] = syms
 	}
 	index(t, tn, repo.ID, files, "v1")
-	// Three Python symbols among the 5,000 that start with "salpha".
+	// Three Python variables among the 5,000 constants that start with
+	// "salpha": kind ranks them last.
 	var manifest []app.FileFingerprint
 	for p := range files {
 		manifest = append(manifest, app.FileFingerprint{Path: p, Fingerprint: fp(p + "v1")})
@@ -41,7 +43,7 @@ func TestPrefixWithFewFilteredOrPending(t *testing.T) {
 	var ups []app.FileUpload
 	for p, name := range py {
 		ups = append(ups, app.FileUpload{Path: p, Fingerprint: fp(p), Language: "python", Size: 1, Content: []byte("sealed"),
-			Symbols: []app.EncryptedSymbol{{Name: name, Kind: "function", Line: 1, EndLine: 1}}})
+			Symbols: []app.EncryptedSymbol{{Name: name, Kind: "variable", Line: 1, EndLine: 1}}})
 	}
 	if err := tn.Upload(ctx, repo.ID, plan.SessionID, ups); err != nil {
 		t.Fatal(err)
@@ -65,8 +67,8 @@ func TestPrefixWithFewFilteredOrPending(t *testing.T) {
 		}
 	}
 
-	// A session re-uploading every file, not committed: each name's rows
-	// are doubled in the name index by rows no search may return.
+	// A session re-uploading every file, not committed: its functions
+	// rank above every live symbol, and no search may return them.
 	var all []app.FileFingerprint
 	for p := range files {
 		all = append(all, app.FileFingerprint{Path: p, Fingerprint: fp(p + "v2")})
@@ -78,7 +80,7 @@ func TestPrefixWithFewFilteredOrPending(t *testing.T) {
 	for p, syms := range files {
 		up := app.FileUpload{Path: p, Fingerprint: fp(p + "v2"), Language: "go", Size: 1, Content: []byte("sealed")}
 		for i, s := range syms {
-			up.Symbols = append(up.Symbols, app.EncryptedSymbol{Name: s.name + "x", Kind: "field", Line: i + 1, EndLine: i + 1})
+			up.Symbols = append(up.Symbols, app.EncryptedSymbol{Name: s.name + "x", Kind: "function", Line: i + 1, EndLine: i + 1})
 		}
 		ups = append(ups, up)
 	}

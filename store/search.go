@@ -366,34 +366,44 @@ func (h *Tenant) prefixRows(ctx context.Context, q app.Query, lname string, limi
 	// The smallest ranks in the range (from the name index alone, pending
 	// rows included): the rows ranked at most the n-th of them hold the
 	// best limit unless filters or pending rows leave fewer than limit of
-	// them. Then the bound widens (a pending re-index doubles the rows),
-	// up to maxPrefixScan rows; past that, every row of the range is read
-	// (a filter that keeps a few of a short prefix's names: slow, but
-	// right).
-	inRange := strings.ReplaceAll(cond, "s.lname", "lname")
+	// them. Then the bound widens (a pending re-index doubles the rows)
+	// over the first maxPrefixScan ranks; past that, or for a range of
+	// fewer rows, every row of the range is read (a filter that keeps a
+	// few of a short prefix's names: slow, but right).
+	whole := func() ([]candidate, error) {
+		return h.symbolRowsOrdered(ctx, q, cond, args, rankOrder, len(args), limit)
+	}
 	var rows []candidate
 	var err error
-	for n := limit; ; n *= 8 {
-		n = min(n, maxPrefixScan)
-		var ranks []int64
-		ranks, err = queryColumn[int64](ctx, h.t.db.read, `SELECT rank FROM symbols WHERE `+inRange+` ORDER BY rank LIMIT ?`, append(slices.Clone(args), n)...)
+	if limit >= maxPrefixScan {
+		rows, err = whole()
+		setTier(rows, app.TierPrefix)
+		return rows, err
+	}
+	// Each read of ranks scans the whole range (sorting as it goes): read
+	// limit of them, then, if filters or pending rows hid too many rows,
+	// maxPrefixScan once and widen the bound over those.
+	inRange := strings.ReplaceAll(cond, "s.lname", "lname")
+	for _, read := range []int{limit, maxPrefixScan} {
+		ranks, err := queryColumn[int64](ctx, h.t.db.read, `SELECT rank FROM symbols WHERE `+inRange+` ORDER BY rank LIMIT ?`, append(slices.Clone(args), read)...)
 		if err != nil {
-			break
+			return nil, err
 		}
-		if len(ranks) < n {
-			// The range has fewer rows than the bound: read them all.
-			rows, err = h.symbolRowsOrdered(ctx, q, cond, args, rankOrder, len(args), limit)
-			break
+		if len(ranks) < read {
+			break // the range has fewer rows than that: read them all
 		}
-		rows, err = h.symbolRowsOrdered(ctx, q, cond+` AND s.rank <= ?`, append(slices.Clone(args), ranks[n-1]), rankOrder, len(args)+1, limit)
-		if err != nil || len(rows) >= limit {
-			break
-		}
-		if n == maxPrefixScan {
-			rows, err = h.symbolRowsOrdered(ctx, q, cond, args, rankOrder, len(args), limit)
-			break
+		for n := limit; n <= read; n *= 8 {
+			if read == maxPrefixScan && n == limit {
+				continue // tried in the first round
+			}
+			rows, err = h.symbolRowsOrdered(ctx, q, cond+` AND s.rank <= ?`, append(slices.Clone(args), ranks[n-1]), rankOrder, len(args)+1, limit)
+			if err != nil || len(rows) >= limit {
+				setTier(rows, app.TierPrefix)
+				return rows, err
+			}
 		}
 	}
+	rows, err = whole()
 	setTier(rows, app.TierPrefix)
 	return rows, err
 }
