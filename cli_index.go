@@ -456,8 +456,9 @@ func buildUpload(rc *seal.Repo, p string, b []byte, syms []extract.Symbol) app.F
 // knows has none).
 func embedSymbols(m *embed.Model, up *app.FileUpload, syms []extract.Symbol, src []byte) int {
 	n := 0
+	lines := extract.NewLines(src)
 	for i, s := range syms {
-		if v, ok := m.SymbolVector(extract.SymbolHead(s), extract.SymbolBody(s, src)); ok {
+		if v, ok := m.SymbolVector(extract.SymbolHead(s), lines.SymbolBody(s)); ok {
 			up.Symbols[i].Vector = vector.Quantize(v)
 			n++
 		}
@@ -479,8 +480,9 @@ func parseAll(ctx context.Context, dir string, manifest []app.FileFingerprint, o
 			return fmt.Errorf("%s changed while indexing (%v): run optiq index again", p, err)
 		}
 		syms[i] = extractSymbols(ctx, o.extractor, p, b, warn)
+		lines := extract.NewLines(b)
 		for _, s := range syms[i] {
-			texts[i] = append(texts[i], extract.SymbolText(s, b))
+			texts[i] = append(texts[i], lines.SymbolText(s))
 		}
 		if bar != nil {
 			bar.Add(1)

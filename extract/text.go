@@ -1,7 +1,6 @@
 package extract
 
 import (
-	"bytes"
 	"strings"
 )
 
@@ -12,7 +11,7 @@ const MaxBodyText = 600
 // SymbolText is the text the embedding model is trained on for a symbol:
 // its head (SymbolHead) and the start of its body (SymbolBody).
 func SymbolText(s Symbol, src []byte) string {
-	return SymbolHead(s) + SymbolBody(s, src)
+	return NewLines(src).SymbolText(s)
 }
 
 // SymbolHead is what a symbol says about itself: its name, container,
@@ -30,40 +29,10 @@ func SymbolHead(s Symbol) string {
 }
 
 // SymbolBody is the start of a symbol's source, taken from src by its line
-// range (at most MaxBodyText bytes).
+// range (at most MaxBodyText bytes). For several symbols of one source,
+// Lines finds its lines once.
 func SymbolBody(s Symbol, src []byte) string {
-	return lineRange(src, s.Line, s.EndLine, MaxBodyText)
-}
-
-// lineRange returns lines [from, to] (1-based, inclusive) of src, cut at
-// limit bytes.
-func lineRange(src []byte, from, to, limit int) string {
-	if from < 1 || to < from {
-		return ""
-	}
-	start, line := 0, 1
-	for line < from {
-		i := bytes.IndexByte(src[start:], '\n')
-		if i < 0 {
-			return ""
-		}
-		start += i + 1
-		line++
-	}
-	end := start
-	for line <= to && end < len(src) && end-start < limit {
-		i := bytes.IndexByte(src[end:], '\n')
-		if i < 0 {
-			end = len(src)
-			break
-		}
-		end += i + 1
-		line++
-	}
-	if end-start > limit {
-		end = start + limit
-	}
-	return string(src[start:end])
+	return NewLines(src).SymbolBody(s)
 }
 
 // Lines holds where each line of a source starts, so that the bodies of
@@ -84,7 +53,13 @@ func NewLines(src []byte) *Lines {
 	return l
 }
 
-// SymbolBody is SymbolBody(s, src) for the src the lines were made from.
+// SymbolText is SymbolText(s, src) for the src the lines were made from.
+func (l *Lines) SymbolText(s Symbol) string {
+	return SymbolHead(s) + l.SymbolBody(s)
+}
+
+// SymbolBody is SymbolBody(s, src) for the src the lines were made from:
+// lines s.Line to s.EndLine (1-based, inclusive), cut at MaxBodyText bytes.
 func (l *Lines) SymbolBody(s Symbol) string {
 	from, to := s.Line, s.EndLine
 	if from < 1 || to < from || from > len(l.starts) {
