@@ -25,6 +25,7 @@ import (
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search/query"
 	index "github.com/blevesearch/bleve_index_api"
+	segment "github.com/blevesearch/scorch_segment_api/v2"
 
 	"github.com/optiq/optiq/app"
 )
@@ -716,26 +717,34 @@ func (l *Lexical) walkDict(field string, a automaton, prefix []byte, found func(
 	}
 	seen := map[string]bool{}
 	for _, seg := range snap.Segments() {
-		d, err := seg.Segment().Dictionary(field)
-		if err != nil {
-			return err
-		}
-		it := d.AutomatonIterator(a, prefix, end)
-		for {
-			e, err := it.Next()
-			if err != nil {
-				return err
-			}
-			if e == nil {
-				break
-			}
+		err := segmentTermsOf(seg.Segment(), field, a, prefix, end, func(e *index.DictEntry) {
 			if !seen[e.Term] {
 				seen[e.Term] = true
 				found(e.Term, e.EditDistance)
 			}
+		})
+		if err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// segmentTermsOf calls found with each term of field in seg that a
+// accepts, from start (inclusive) to end (exclusive; nil for no bound).
+func segmentTermsOf(seg segment.Segment, field string, a automaton, start, end []byte, found func(*index.DictEntry)) error {
+	d, err := seg.Dictionary(field)
+	if err != nil {
+		return err
+	}
+	it := d.AutomatonIterator(a, start, end)
+	for {
+		e, err := it.Next()
+		if err != nil || e == nil {
+			return err
+		}
+		found(e)
+	}
 }
 
 // subsequenceAutomaton matches the byte strings that start with p's first

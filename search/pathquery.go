@@ -77,21 +77,12 @@ func (c *segmentTerms) get(seg segment.Segment, field string, live []*scorch.Seg
 	if t, ok := c.terms[key]; ok {
 		return t, nil
 	}
-	d, err := seg.Dictionary(field)
+	var terms []string
+	err := segmentTermsOf(seg, field, &vellum.AlwaysMatch{}, nil, nil, func(e *index.DictEntry) {
+		terms = append(terms, e.Term)
+	})
 	if err != nil {
 		return nil, err
-	}
-	var terms []string
-	it := d.AutomatonIterator(&vellum.AlwaysMatch{}, nil, nil)
-	for {
-		e, err := it.Next()
-		if err != nil {
-			return nil, err
-		}
-		if e == nil {
-			break
-		}
-		terms = append(terms, e.Term)
 	}
 	kept := map[segmentField][]string{key: terms}
 	for _, s := range live {
