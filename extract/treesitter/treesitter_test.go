@@ -1,6 +1,7 @@
 package treesitter_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -398,5 +399,69 @@ func TestEndLineBeforeNextDefinition(t *testing.T) {
 		if got[name] != want {
 			t.Errorf("%s: lines %s, want %s (all: %v)", name, got[name], want, got)
 		}
+	}
+}
+
+// TestIndependentOfEarlierFiles: an instance's tree of a file does not
+// depend on what it parsed before (instances are reused; a scanner that
+// kept state between files, or read memory it never set, would show here).
+func TestIndependentOfEarlierFiles(t *testing.T) {
+	ctx := context.Background()
+	p, err := treesitter.New(ctx, treesitter.Options{CacheDir: cacheDir(t), Instances: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close(ctx)
+	tree := func(lang string, src []byte) []byte {
+		t.Helper()
+		recs, err := p.Records(ctx, lang, src, true)
+		if err != nil {
+			t.Fatalf("%s: %v", lang, err)
+		}
+		return recs
+	}
+	check := func(lang string, src []byte, befores ...[]byte) {
+		t.Helper()
+		tree(lang, []byte("\n"))
+		want := tree(lang, src)
+		for _, before := range befores {
+			tree(lang, before)
+			if got := tree(lang, src); !bytes.Equal(got, want) {
+				t.Errorf("%s: %.40q parses differently after %.40q (%s)", lang, src, before, firstDiff(got, want))
+			}
+		}
+	}
+	for _, src := range []string{"#\"a\"#\nfunc h() {}\n", "x = ##\"y\"##\nfunc g() {}\n"} {
+		check("swift", []byte(src), []byte("let s = ##\"abc"), []byte("let s = #\"abc \\#(x"))
+	}
+	// Every language: each file of the evaluation set after each file of
+	// its language cut short.
+	for _, lang := range treesitter.Languages() {
+		files := treesitter.EvalCorpus(t, lang)
+		var cuts [][]byte
+		for _, f := range files {
+			cuts = append(cuts, f[:len(f)/2], f[:len(f)*5/6])
+		}
+		for _, src := range files {
+			check(lang, src, cuts...)
+		}
+	}
+}
+
+// TestSwiftRawStrings: raw strings are raw_string_literal nodes, not
+// errors. The Swift scanner kept its state in an allocation of zero bytes,
+// so what it read there was whatever the memory held.
+func TestSwiftRawStrings(t *testing.T) {
+	src := "let r = #\"a\\d\"#\nlet s = ##\"b \\##(r) \"# c\"##\nfunc f() {}\n"
+	types, err := parser(t).NodeTypes(context.Background(), "swift", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for _, typ := range types {
+		count[typ]++
+	}
+	if count["ERROR"] != 0 || count["raw_string_literal"] != 2 {
+		t.Errorf("%q: %d errors and %d raw strings, want none and 2: %v", src, count["ERROR"], count["raw_string_literal"], types)
 	}
 }

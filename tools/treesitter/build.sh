@@ -59,9 +59,17 @@ build_lang() {
   if [ -f "$src/scanner.c" ]; then
     local scanner=$src/scanner.c
     if [ "$lang" = swift ]; then
-      # The Swift scanner builds 64-bit masks with 1UL, which is 32 bits
-      # wide on wasm32; widen it so the shift is defined.
-      sed 's/1UL << /1ULL << /g' "$src/scanner.c" >"$build/swift-scanner.c"
+      # Two fixes to the Swift scanner (see README.md, Patches): 64-bit
+      # masks built with 1UL, which is 32 bits wide on wasm32, and its state
+      # allocated with calloc(0, ...), which gives it no bytes of its own.
+      sed -e 's/1UL << /1ULL << /g' \
+        -e 's/calloc(0, sizeof(struct ScannerState))/calloc(1, sizeof(struct ScannerState))/' \
+        "$src/scanner.c" >"$build/swift-scanner.c"
+      # Each fix must have applied (a new scanner version may change the code).
+      for fixed in '1ULL << ' 'calloc(1, sizeof(struct ScannerState))'; do
+        grep -q -e "$fixed" "$build/swift-scanner.c" ||
+          { echo "swift scanner: patch '$fixed' did not apply" >&2; exit 1; }
+      done
       scanner=$build/swift-scanner.c
     fi
     clang "${cflags[@]}" -I$rt/include -I"$src" -c "$scanner" -o "$build/$lang.scanner.o"

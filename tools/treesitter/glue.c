@@ -43,24 +43,17 @@ static const char *read_input(void *payload, uint32_t byte, TSPoint point, uint3
 static record *records;
 static uint32_t records_cap;
 
-static int grow(void **p, uint32_t *cap, uint32_t need, uint32_t size) {
-  if (need <= *cap) return 1;
-  uint32_t n = *cap ? *cap : 1024;
-  while (n < need) n *= 2;
-  void *q = realloc(*p, (size_t)n * size);
-  if (!q) return 0;
-  *p = q;
-  *cap = n;
-  return 1;
-}
-
 EXPORT(optiq_init) int32_t optiq_init(void) {
   parser = ts_parser_new();
   if (!parser) return -1;
-  optiq_use_fast_lexer(parser);
+  optiq_use_fast_lexer(parser, true);
   if (!ts_parser_set_language(parser, OPTIQ_LANGUAGE())) return -2;
   return 0;
 }
+
+// optiq_fast_lexer switches between runtime.c's lexer callbacks (on, the
+// default) and the runtime's own, so that tests can compare the two.
+EXPORT(optiq_fast_lexer) void optiq_fast_lexer(uint32_t on) { optiq_use_fast_lexer(parser, on != 0); }
 
 EXPORT(optiq_abi) uint32_t optiq_abi(void) { return ts_language_abi_version(OPTIQ_LANGUAGE()); }
 
@@ -82,7 +75,7 @@ EXPORT(optiq_field_name) const char *optiq_field_name(uint32_t id) {
 
 // optiq_buffer returns a buffer of at least n bytes for the source text.
 EXPORT(optiq_buffer) char *optiq_buffer(uint32_t n) {
-  if (!grow((void **)&input, &input_cap, n + 1, 1)) return 0;
+  if (!optiq_grow((void **)&input, &input_cap, n + 1, 1)) return 0;
   return input;
 }
 

@@ -16,8 +16,12 @@ typedef struct {
 } record;
 
 // optiq_use_fast_lexer makes the parser's lexer take runtime.c's faster
-// advance.
-void optiq_use_fast_lexer(TSParser *parser);
+// advance, mark_end and get_column (fast), or the runtime's own (!fast).
+void optiq_use_fast_lexer(TSParser *parser, bool fast);
+
+// optiq_grow makes *p (*cap elements of size bytes) hold at least need
+// elements, doubling from 1024 with realloc; 0 when out of memory.
+int optiq_grow(void **p, uint32_t *cap, uint32_t need, uint32_t size);
 
 // optiq_flatten writes the named nodes of tree in pre-order (ERROR
 // included) to *records, growing it (*cap records) with realloc, and

@@ -9,6 +9,8 @@
 //    frame, a bounds check per load and store). These handle the common
 //    case inline with exactly the state changes the runtime makes, and
 //    leave everything else to the runtime's own functions.
+//  - optiq_get_column, the lexer's get_column without going back over the
+//    line when the line is ASCII (see below).
 //  - optiq_flatten, which writes the tree as the host's records in one
 //    pass over the subtrees instead of a TSTreeCursor walk with a dozen
 //    calls per node.
@@ -61,9 +63,61 @@ static void optiq_mark_end(TSLexer *_self) {
   ts_lexer__mark_end(_self);
 }
 
-void optiq_use_fast_lexer(TSParser *parser) {
-  parser->lexer.data.advance = optiq_advance;
-  parser->lexer.data.mark_end = optiq_mark_end;
+// optiq_get_column is ts_lexer__get_column where the line up to the
+// current position is ASCII and held in the current chunk: there the column
+// in characters is the column in bytes, which the lexer tracks anyway. The
+// runtime's function instead goes back to the start of the line and
+// advances over it again, one character at a time, whenever it has not
+// counted the line's characters itself, which is after every move to a
+// token's start. Scanners that ask for the column at each token (Scala's
+// indentation rules) paid for that on every token.
+static uint32_t optiq_get_column(TSLexer *_self) {
+  Lexer *self = (Lexer *)_self;
+  if (
+    !self->column_data.valid &&
+    self->chunk &&
+    self->included_range_count == 1 &&
+    self->current_included_range_index == 0
+  ) {
+    const TSRange *range = &self->included_ranges[0];
+    uint32_t column = self->current_position.extent.column;
+    uint32_t end = self->current_position.bytes;
+    uint32_t start = end - column;
+    if (
+      column <= end &&
+      start >= range->start_byte &&
+      end < range->end_byte &&
+      start >= self->chunk_start &&
+      end - self->chunk_start <= self->chunk_size
+    ) {
+      const uint8_t *line = (const uint8_t *)self->chunk + (start - self->chunk_start);
+      uint32_t i = 0;
+      while (i < column && line[i] < 0x80) i++;
+      if (i == column) {
+        self->did_get_column = true;
+        ts_lexer__set_column_data(self, column);
+        return column;
+      }
+    }
+  }
+  return ts_lexer__get_column(_self);
+}
+
+void optiq_use_fast_lexer(TSParser *parser, bool fast) {
+  parser->lexer.data.advance = fast ? optiq_advance : ts_lexer__advance;
+  parser->lexer.data.mark_end = fast ? optiq_mark_end : ts_lexer__mark_end;
+  parser->lexer.data.get_column = fast ? optiq_get_column : ts_lexer__get_column;
+}
+
+int optiq_grow(void **p, uint32_t *cap, uint32_t need, uint32_t size) {
+  if (need <= *cap) return 1;
+  uint32_t n = *cap ? *cap : 1024;
+  while (n < need) n *= 2;
+  void *q = realloc(*p, (size_t)n * size);
+  if (!q) return 0;
+  *p = q;
+  *cap = n;
+  return 1;
 }
 
 #include "glue.h"
@@ -79,17 +133,6 @@ typedef struct {
   uint32_t parent;     // record index of the nearest named ancestor, or ~0
   TSFieldId inherited; // field of this node when it is hidden, else 0
 } flat_frame;
-
-static int flat_grow(void **p, uint32_t *cap, uint32_t need, uint32_t size) {
-  if (need <= *cap) return 1;
-  uint32_t n = *cap ? *cap : 1024;
-  while (n < need) n *= 2;
-  void *q = realloc(*p, (size_t)n * size);
-  if (!q) return 0;
-  *p = q;
-  *cap = n;
-  return 1;
-}
 
 static flat_frame *flat_stack;
 static uint32_t flat_stack_cap;
@@ -128,13 +171,13 @@ int32_t optiq_flatten(const TSTree *tree, record **records, uint32_t *cap) {
   uint32_t n = 0;
   uint32_t parent = ~0u;
   if (ts_subtree_named(root)) {
-    if (!flat_grow((void **)records, cap, 1, sizeof(record))) return -2;
+    if (!optiq_grow((void **)records, cap, 1, sizeof(record))) return -2;
     flat_record(&(*records)[0], ts_language_public_symbol(language, ts_subtree_symbol(root)), 0, ~0u, position, ts_subtree_size(root));
     parent = 0;
     n = 1;
   }
   if (ts_subtree_child_count(root) == 0) return (int32_t)n;
-  if (!flat_grow((void **)&flat_stack, &flat_stack_cap, 1, sizeof(flat_frame))) return -2;
+  if (!optiq_grow((void **)&flat_stack, &flat_stack_cap, 1, sizeof(flat_frame))) return -2;
   flat_stack[0] = flat_frame_for(language, root, position, parent, 0);
   uint32_t depth = 1;
   while (depth > 0) {
@@ -169,7 +212,7 @@ int32_t optiq_flatten(const TSTree *tree, record **records, uint32_t *cap) {
     if (ts_subtree_visible(child) || alias) {
       bool named = alias ? ts_language_symbol_metadata(language, alias).named : ts_subtree_named(child);
       if (named) {
-        if (!flat_grow((void **)records, cap, n + 1, sizeof(record))) return -2;
+        if (!optiq_grow((void **)records, cap, n + 1, sizeof(record))) return -2;
         TSSymbol symbol = ts_language_public_symbol(language, alias ? alias : ts_subtree_symbol(child));
         flat_record(&(*records)[n], symbol, field, f->parent, start, size);
         child_parent = n++;
@@ -180,7 +223,7 @@ int32_t optiq_flatten(const TSTree *tree, record **records, uint32_t *cap) {
       continue;
     }
     if (ts_subtree_child_count(child) == 0) continue;
-    if (!flat_grow((void **)&flat_stack, &flat_stack_cap, depth + 1, sizeof(flat_frame))) return -2;
+    if (!optiq_grow((void **)&flat_stack, &flat_stack_cap, depth + 1, sizeof(flat_frame))) return -2;
     flat_stack[depth++] = flat_frame_for(language, child, start, child_parent, inherited);
   }
   return (int32_t)n;

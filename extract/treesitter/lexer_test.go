@@ -1,0 +1,92 @@
+package treesitter_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/optiq/optiq/extract/treesitter"
+)
+
+// variants returns src and copies of it that take the lexer off its fast
+// paths: CRLF line ends, a byte order mark, non-ASCII letters at the start
+// of and inside lines, invalid UTF-8, a NUL, tabs for indentation, and cuts.
+func variants(src []byte) map[string][]byte {
+	lines := strings.SplitAfter(string(src), "\n")
+	edit := func(f func(i int, line string) string) []byte {
+		var b strings.Builder
+		for i, l := range lines {
+			b.WriteString(f(i, l))
+		}
+		return []byte(b.String())
+	}
+	indentOf := func(l string) int { return len(l) - len(strings.TrimLeft(l, " \t")) }
+	return map[string][]byte{
+		"as is": src,
+		"crlf":  bytes.ReplaceAll(src, []byte("\n"), []byte("\r\n")),
+		"bom":   append([]byte("\ufeff"), src...),
+		"non-ascii": edit(func(i int, l string) string {
+			switch n := indentOf(l); i % 3 {
+			case 0:
+				return "é" + l
+			case 1:
+				return l[:n] + "ß" + l[n:]
+			}
+			return l
+		}),
+		"invalid utf-8": edit(func(i int, l string) string {
+			if i%4 == 0 {
+				n := indentOf(l)
+				return l[:n] + "\xff" + l[n:]
+			}
+			return l
+		}),
+		"nul": append(append(bytes.Clone(src[:len(src)/2]), 0), src[len(src)/2:]...),
+		"tabs": edit(func(i int, l string) string {
+			n := indentOf(l)
+			return strings.Repeat("\t", n/4) + l[n/4*4:]
+		}),
+		"cut a third":   src[:len(src)/3],
+		"cut in a line": src[:len(src)*2/3],
+	}
+}
+
+// runtime.c replaces three of the lexer's callbacks (advance, mark_end,
+// get_column) with faster ones; with either set, every grammar must build
+// exactly the same tree, node for node, from real files and from copies
+// that take the fast paths' other branches.
+func TestFastLexerMatchesRuntime(t *testing.T) {
+	p := parser(t)
+	ctx := context.Background()
+	for _, lang := range treesitter.Languages() {
+		t.Run(lang, func(t *testing.T) {
+			for i, src := range treesitter.EvalCorpus(t, lang) {
+				for name, v := range variants(src) {
+					fast, err := p.Records(ctx, lang, v, true)
+					if err != nil {
+						t.Fatalf("file %d, %s: %v", i, name, err)
+					}
+					runtime, err := p.Records(ctx, lang, v, false)
+					if err != nil {
+						t.Fatalf("file %d, %s: %v", i, name, err)
+					}
+					if !bytes.Equal(fast, runtime) {
+						t.Errorf("file %d, %s: the fast lexer's tree differs from the runtime's (%s)", i, name, firstDiff(fast, runtime))
+					}
+				}
+			}
+		})
+	}
+}
+
+func firstDiff(a, b []byte) string {
+	const record = 28
+	for i := 0; i < min(len(a), len(b)); i++ {
+		if a[i] != b[i] {
+			return fmt.Sprintf("record %d of %d and %d", i/record, len(a)/record, len(b)/record)
+		}
+	}
+	return fmt.Sprintf("%d and %d records", len(a)/record, len(b)/record)
+}
