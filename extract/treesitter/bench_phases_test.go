@@ -1,12 +1,19 @@
 package treesitter
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tetratelabs/wazero"
 )
 
 // BenchmarkPhases splits one core's time per language into the parse
@@ -89,4 +96,94 @@ func evalCorpus(b testing.TB, lang string) [][]byte {
 		b.Fatal("no corpus for " + lang)
 	}
 	return out
+}
+
+// processCPU is the CPU time the process has used so far: throughput per
+// CPU second holds up better than wall time on a machine shared with other
+// work.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkCompareModule judges a change to the grammar build: it parses
+// the evaluation corpus with lang's embedded module and with another
+// build of it (a .wasm or .wasm.gz file), in turns, ten times per module in
+// each of b.N rounds, and reports each module's median MB per CPU-second.
+// Taking turns keeps a machine whose speed drifts from favouring either.
+//
+//	OPTIQ_TS_COMPARE=swift:/tmp/swift.wasm.gz go test -run '^$' -bench CompareModule -benchtime 21x ./extract/treesitter
+func BenchmarkCompareModule(b *testing.B) {
+	lang, file, ok := strings.Cut(os.Getenv("OPTIQ_TS_COMPARE"), ":")
+	if !ok {
+		b.Skip("set OPTIQ_TS_COMPARE=lang:file")
+	}
+	other, err := os.ReadFile(file)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if strings.HasSuffix(file, ".gz") {
+		zr, err := gzip.NewReader(bytes.NewReader(other))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if other, err = io.ReadAll(zr); err != nil {
+			b.Fatal(err)
+		}
+	}
+	embedded, err := loadWasm(lang)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	rt := wazero.NewRuntime(ctx)
+	defer rt.Close(ctx)
+	if err := instantiateHost(ctx, rt); err != nil {
+		b.Fatal(err)
+	}
+	srcs := evalCorpus(b, lang)
+	total := 0
+	for _, src := range srcs {
+		total += len(src)
+	}
+	type module struct {
+		g    *grammar
+		inst *instance
+		mbs  []float64
+	}
+	var mods []*module
+	for _, bin := range [][]byte{embedded, other} {
+		g := &grammar{name: lang}
+		if g.compiled, err = rt.CompileModule(ctx, bin); err != nil {
+			b.Fatal(err)
+		}
+		inst, err := g.instantiate(ctx, rt)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if g.symbols, g.fields, err = inst.names(ctx); err != nil {
+			b.Fatal(err)
+		}
+		mods = append(mods, &module{g: g, inst: inst})
+	}
+	const reps = 10
+	b.ResetTimer()
+	for range b.N {
+		for _, m := range mods {
+			start := processCPU()
+			for range reps {
+				for _, src := range srcs {
+					if _, err := m.inst.parseTree(ctx, src, m.g); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			m.mbs = append(m.mbs, float64(total*reps)/(processCPU()-start).Seconds()/1e6)
+		}
+	}
+	for i, unit := range []string{"embedded-MB/cpu-s", "other-MB/cpu-s"} {
+		slices.Sort(mods[i].mbs)
+		b.ReportMetric(mods[i].mbs[len(mods[i].mbs)/2], unit)
+	}
 }

@@ -4,23 +4,14 @@ import (
 	"context"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/optiq/optiq/extract/treesitter"
 )
 
-// cpuTime is the CPU time used by the process so far: throughput per CPU
-// second holds up better than wall time on a machine shared with other work.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 func reportCPU(b *testing.B, bytes int64, start time.Duration) {
-	if cpu := cpuTime() - start; cpu > 0 {
+	if cpu := treesitter.ProcessCPU() - start; cpu > 0 {
 		b.ReportMetric(float64(bytes)*float64(b.N)/cpu.Seconds()/1e6, "MB/cpu-s")
 	}
 }
@@ -46,7 +37,7 @@ func BenchmarkSymbols(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.ResetTimer()
-			start := cpuTime()
+			start := treesitter.ProcessCPU()
 			for range b.N {
 				for _, src := range files {
 					if _, err := p.Symbols(context.Background(), lang, "bench", src); err != nil {
@@ -67,7 +58,7 @@ func BenchmarkSymbolsParallel(b *testing.B) {
 		b.Run(lang, func(b *testing.B) {
 			files := treesitter.EvalCorpus(b, lang)
 			b.SetBytes(size(files))
-			start := cpuTime()
+			start := treesitter.ProcessCPU()
 			defer reportCPU(b, size(files), start)
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {

@@ -9,6 +9,9 @@ import (
 // EvalCorpus gives the external tests the benchmarks' corpus.
 var EvalCorpus = evalCorpus
 
+// ProcessCPU gives the external benchmarks the process's CPU time.
+var ProcessCPU = processCPU
+
 // Records parses src with lang's grammar and returns the node records as
 // the module wrote them, with runtime.c's lexer callbacks (fast) or with
 // the tree-sitter runtime's own.
