@@ -74,8 +74,18 @@ func TestAPIKeysFromTheCLI(t *testing.T) {
 	os.Unsetenv("OPTIQ_TOKEN")
 
 	// Secrets are stored hashed: the secret part is nowhere in control.db.
-	secret := k.Key[strings.LastIndexByte(k.Key, '_')+1:]
-	assertNotInFiles(t, filepath.Join(ts.data, "control.db*"), secret)
+	assertNotInFiles(t, filepath.Join(ts.data, "control.db*"), keySecret(t, k))
+}
+
+// keySecret is the secret part of an API key, optiq_<id>_<secret>. The
+// secret is base64url and may itself hold '_'.
+func keySecret(t *testing.T, k web.CreateAPIKeyResponse) string {
+	t.Helper()
+	secret, ok := strings.CutPrefix(k.Key, "optiq_"+k.ID+"_")
+	if !ok || len(secret) < 32 {
+		t.Fatalf("API key %q: want optiq_%s_ and a secret of 32 or more characters", k.Key, k.ID)
+	}
+	return secret
 }
 
 func assertNotInFiles(t *testing.T, glob string, secrets ...string) {
@@ -433,7 +443,7 @@ func TestMFASignInAndNoSecretsInLogs(t *testing.T) {
 			t.Errorf("no %s in the audit log", a)
 		}
 	}
-	secrets := append([]string{pw, e.Secret, k.Key, k.Key[strings.LastIndexByte(k.Key, '_')+1:], cfg.Token, session, code1}, backup...)
+	secrets := append([]string{pw, e.Secret, k.Key, keySecret(t, k), cfg.Token, session, code1}, backup...)
 	secrets = append(secrets, newCodes...)
 	logs := ts.log.Bytes()
 	if len(logs) == 0 {
