@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/optiq/optiq/extract/treesitter"
 )
@@ -89,4 +90,33 @@ func firstDiff(a, b []byte) string {
 		}
 	}
 	return fmt.Sprintf("%d and %d records", len(a)/record, len(b)/record)
+}
+
+// TestColumnsMatchRuntime: runtime.c's get_column gives the runtime's answer
+// at every character of the first file of each language's evaluation set
+// and of its altered copies, and answers for most characters itself (so
+// that the comparison covers its own path, not only the runtime's).
+func TestColumnsMatchRuntime(t *testing.T) {
+	p := parser(t)
+	ctx := context.Background()
+	chars, fast := 0, 0
+	for _, lang := range treesitter.Languages() {
+		src := treesitter.EvalCorpus(t, lang)[0]
+		for name, v := range variants(src) {
+			diff, n, err := p.Columns(ctx, "python", v)
+			if err != nil {
+				t.Fatalf("%s, %s: %v", lang, name, err)
+			}
+			if diff >= 0 {
+				t.Errorf("%s file, %s: the column differs from the runtime's at byte %d", lang, name, diff)
+			}
+			if name == "as is" {
+				chars += utf8.RuneCount(v)
+				fast += n
+			}
+		}
+	}
+	if fast < chars/2 {
+		t.Errorf("the faster path answered for %d of %d characters", fast, chars)
+	}
 }

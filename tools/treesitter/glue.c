@@ -55,6 +55,18 @@ EXPORT(optiq_init) int32_t optiq_init(void) {
 // default) and the runtime's own, so that tests can compare the two.
 EXPORT(optiq_fast_lexer) void optiq_fast_lexer(uint32_t on) { optiq_use_fast_lexer(parser, on != 0); }
 
+// optiq_columns compares runtime.c's get_column with the runtime's at every
+// character of the first n bytes of the buffer. The low 32 bits hold the
+// byte offset of the first difference, or -1; the high 32 bits the number
+// of characters the faster path answered for.
+EXPORT(optiq_columns) uint64_t optiq_columns(uint32_t n) {
+  input_len = n;
+  TSInput in = {.payload = 0, .read = read_input, .encoding = TSInputEncodingUTF8, .decode = 0};
+  uint32_t fast;
+  int32_t at = optiq_check_columns(in, n, &fast);
+  return (uint64_t)fast << 32 | (uint32_t)at;
+}
+
 EXPORT(optiq_abi) uint32_t optiq_abi(void) { return ts_language_abi_version(OPTIQ_LANGUAGE()); }
 
 EXPORT(optiq_symbol_count) uint32_t optiq_symbol_count(void) {

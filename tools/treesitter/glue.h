@@ -19,6 +19,10 @@ typedef struct {
 // advance, mark_end and get_column (fast), or the runtime's own (!fast).
 void optiq_use_fast_lexer(TSParser *parser, bool fast);
 
+// optiq_check_columns compares runtime.c's get_column with the runtime's at
+// every character of input (n bytes); see runtime.c.
+int32_t optiq_check_columns(TSInput input, uint32_t n, uint32_t *fast);
+
 // optiq_grow makes *p (*cap elements of size bytes) hold at least need
 // elements, doubling from 1024 with realloc; 0 when out of memory.
 int optiq_grow(void **p, uint32_t *cap, uint32_t need, uint32_t size);

@@ -63,44 +63,85 @@ static void optiq_mark_end(TSLexer *_self) {
   ts_lexer__mark_end(_self);
 }
 
-// optiq_get_column is ts_lexer__get_column where the line up to the
-// current position is ASCII and held in the current chunk: there the column
-// in characters is the column in bytes, which the lexer tracks anyway. The
-// runtime's function instead goes back to the start of the line and
-// advances over it again, one character at a time, whenever it has not
-// counted the line's characters itself, which is after every move to a
-// token's start. Scanners that ask for the column at each token (Scala's
-// indentation rules) paid for that on every token.
+// optiq_ascii_column is the column in characters where the line up to the
+// current position is ASCII and held in the current chunk (and the input
+// UTF-8): there it is the column in bytes, which the lexer tracks anyway.
+// It returns false, and leaves the answer to the runtime, anywhere else.
+static bool optiq_ascii_column(Lexer *self, uint32_t *column) {
+  if (
+    self->column_data.valid ||
+    !self->chunk ||
+    self->input.encoding != TSInputEncodingUTF8 ||
+    self->included_range_count != 1 ||
+    self->current_included_range_index != 0
+  ) return false;
+  const TSRange *range = &self->included_ranges[0];
+  uint32_t col = self->current_position.extent.column;
+  uint32_t end = self->current_position.bytes;
+  uint32_t start = end - col;
+  if (
+    col > end ||
+    start < range->start_byte ||
+    end >= range->end_byte ||
+    start < self->chunk_start ||
+    end - self->chunk_start >= self->chunk_size
+  ) return false;
+  const uint8_t *line = (const uint8_t *)self->chunk + (start - self->chunk_start);
+  for (uint32_t i = 0; i < col; i++) {
+    if (line[i] >= 0x80) return false;
+  }
+  *column = col;
+  return true;
+}
+
+// optiq_get_column is ts_lexer__get_column without, where
+// optiq_ascii_column knows the answer, going back to the start of the line
+// and advancing over it again one character at a time. The runtime does
+// that whenever it has not counted the line's characters itself, which is
+// after every move to a token's start; scanners that ask for the column at
+// each token (Scala's indentation rules) paid for it on every token.
 static uint32_t optiq_get_column(TSLexer *_self) {
   Lexer *self = (Lexer *)_self;
-  if (
-    !self->column_data.valid &&
-    self->chunk &&
-    self->included_range_count == 1 &&
-    self->current_included_range_index == 0
-  ) {
-    const TSRange *range = &self->included_ranges[0];
-    uint32_t column = self->current_position.extent.column;
-    uint32_t end = self->current_position.bytes;
-    uint32_t start = end - column;
-    if (
-      column <= end &&
-      start >= range->start_byte &&
-      end < range->end_byte &&
-      start >= self->chunk_start &&
-      end - self->chunk_start <= self->chunk_size
-    ) {
-      const uint8_t *line = (const uint8_t *)self->chunk + (start - self->chunk_start);
-      uint32_t i = 0;
-      while (i < column && line[i] < 0x80) i++;
-      if (i == column) {
-        self->did_get_column = true;
-        ts_lexer__set_column_data(self, column);
-        return column;
-      }
-    }
+  uint32_t column;
+  if (optiq_ascii_column(self, &column)) {
+    self->did_get_column = true;
+    ts_lexer__set_column_data(self, column);
+    return column;
   }
   return ts_lexer__get_column(_self);
+}
+
+// optiq_check_columns asks optiq_get_column and the runtime's
+// ts_lexer__get_column for the column at every character of input (n
+// bytes), each with the column uncounted, and compares the answers and the
+// lexer's position and lookahead after each. It returns the byte offset of
+// the first difference, or -1, and sets *fast to the number of characters
+// optiq_ascii_column answered for. For tests (glue.c, optiq_check_columns).
+int32_t optiq_check_columns(TSInput input, uint32_t n, uint32_t *fast) {
+  Lexer lexer;
+  ts_lexer_init(&lexer);
+  ts_lexer_set_input(&lexer, input);
+  ts_lexer_reset(&lexer, length_zero());
+  ts_lexer_start(&lexer);
+  int32_t result = -1;
+  *fast = 0;
+  while (!ts_lexer__eof(&lexer.data) && lexer.current_position.bytes < n) {
+    uint32_t ascii;
+    ts_lexer__invalidate_column_data(&lexer);
+    if (optiq_ascii_column(&lexer, &ascii)) (*fast)++;
+    uint32_t a = optiq_get_column(&lexer.data);
+    Length pa = lexer.current_position;
+    int32_t la = lexer.data.lookahead;
+    ts_lexer__invalidate_column_data(&lexer);
+    uint32_t b = ts_lexer__get_column(&lexer.data);
+    if (a != b || pa.bytes != lexer.current_position.bytes || la != lexer.data.lookahead) {
+      result = (int32_t)pa.bytes;
+      break;
+    }
+    ts_lexer__advance(&lexer.data, false);
+  }
+  ts_lexer_delete(&lexer);
+  return result;
 }
 
 void optiq_use_fast_lexer(TSParser *parser, bool fast) {
