@@ -116,7 +116,7 @@ static uint32_t optiq_get_column(TSLexer *_self) {
 // bytes), each with the column uncounted, and compares the answers and the
 // lexer's position and lookahead after each. It returns the byte offset of
 // the first difference, or -1, and sets *fast to the number of characters
-// optiq_ascii_column answered for. For tests (glue.c, optiq_check_columns).
+// optiq_ascii_column answered for. For tests (glue.c, optiq_columns).
 int32_t optiq_check_columns(TSInput input, uint32_t n, uint32_t *fast) {
   Lexer lexer;
   ts_lexer_init(&lexer);
