@@ -480,3 +480,33 @@ func TestSwiftRawStrings(t *testing.T) {
 		t.Errorf("%q: %d errors and %d raw strings, want none and 2: %v", src, count["ERROR"], count["raw_string_literal"], types)
 	}
 }
+
+// TestPythonCommentBlocks: a block of comment lines takes time in
+// proportion to its length. Python's scanner read ahead over the rest of
+// the block at every line of it, so 16,000 lines took longer than the
+// default timeout and the file was left out; inside a class the block is
+// where a DEDENT may come, the case that needs the read ahead.
+func TestPythonCommentBlocks(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("class A:\n    def f(self):\n        pass\n")
+	for i := range 20000 {
+		fmt.Fprintf(&b, "    # comment line %d, commented-out code and some words\n", i)
+	}
+	b.WriteString("    def g(self):\n        pass\n")
+	for i := range 20000 {
+		fmt.Fprintf(&b, "# module comment %d\n\n", i)
+	}
+	b.WriteString("def h():\n    pass\n")
+	syms, err := parser(t).Symbols(context.Background(), "python", "comments.py", []byte(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range syms {
+		got = append(got, sym(s))
+	}
+	want := []string{"class A  1-20005", "method f A 2-3", "method g A 20004-20005", "function h  60006-60007"}
+	if strings.Join(got, "; ") != strings.Join(want, "; ") {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

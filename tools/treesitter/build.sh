@@ -11,8 +11,8 @@ out=${OUT:-$here/../../extract/treesitter/wasm}
 # binaryen's wasm-opt optimizes each linked module; the link step itself
 # gets no -O flag, so clang does not run wasm-opt on its own (it would,
 # without the features below, and fail).
-for tool in clang wasm-ld wasm-opt gzip npm; do
-  command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install -y clang lld wasi-libc libclang-rt-14-dev-wasm32 binaryen npm" >&2; exit 1; }
+for tool in clang wasm-ld wasm-opt gzip npm patch; do
+  command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install -y clang lld wasi-libc libclang-rt-14-dev-wasm32 binaryen npm patch" >&2; exit 1; }
 done
 
 [ -d node_modules ] && [ "${SKIP_NPM:-}" = 1 ] || npm ci --ignore-scripts --no-audit --no-fund
@@ -71,6 +71,11 @@ build_lang() {
           { echo "swift scanner: patch '$fixed' did not apply" >&2; exit 1; }
       done
       scanner=$build/swift-scanner.c
+    fi
+    if [ -f "patches/$lang-scanner.patch" ]; then
+      # A patched copy (see README.md, Patches); patch fails if it does not apply.
+      patch -s -o "$build/$lang-scanner.c" "$scanner" "patches/$lang-scanner.patch"
+      scanner=$build/$lang-scanner.c
     fi
     clang "${cflags[@]}" -I$rt/include -I"$src" -c "$scanner" -o "$build/$lang.scanner.o"
     objs+=("$build/$lang.scanner.o")

@@ -144,6 +144,10 @@ int32_t optiq_check_columns(TSInput input, uint32_t n, uint32_t *fast) {
   return result;
 }
 
+// optiq_lexer_byte is the lexer's byte offset, which the TSLexer interface
+// does not give scanners; patches/python-scanner.patch needs it.
+uint32_t optiq_lexer_byte(const TSLexer *lexer) { return ((const Lexer *)lexer)->current_position.bytes; }
+
 void optiq_use_fast_lexer(TSParser *parser, bool fast) {
   parser->lexer.data.advance = fast ? optiq_advance : ts_lexer__advance;
   parser->lexer.data.mark_end = fast ? optiq_mark_end : ts_lexer__mark_end;
