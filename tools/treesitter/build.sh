@@ -74,7 +74,7 @@ build_lang() {
     fi
     if [ -f "patches/$lang-scanner.patch" ]; then
       # A patched copy (see README.md, Patches); patch fails if it does not apply.
-      patch -s -o "$build/$lang-scanner.c" "$scanner" "patches/$lang-scanner.patch"
+      patch -s --fuzz=0 -o "$build/$lang-scanner.c" "$scanner" "patches/$lang-scanner.patch"
       scanner=$build/$lang-scanner.c
     fi
     clang "${cflags[@]}" -I$rt/include -I"$src" -c "$scanner" -o "$build/$lang.scanner.o"
