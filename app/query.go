@@ -187,3 +187,17 @@ func cutValue(s string) (value string, exact bool, rest string, err error) {
 	}
 	return s[:end], false, s[end:], nil
 }
+
+// PrefixEnd returns the least string greater than every string that starts
+// with p, in byte order (SQLite's and the index dictionaries'), if there is
+// one: the exclusive end of the range of strings with prefix p.
+func PrefixEnd(p string) (string, bool) {
+	b := []byte(p)
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] < 0xff {
+			b[i]++
+			return string(b[:i+1]), true
+		}
+	}
+	return "", false
+}

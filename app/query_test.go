@@ -171,3 +171,27 @@ func TestPathClass(t *testing.T) {
 		}
 	}
 }
+
+func TestPrefixEnd(t *testing.T) {
+	for _, tt := range []struct {
+		p, end string
+		ok     bool
+	}{
+		{"abc", "abd", true},
+		{"ab\xff", "ac", true},
+		{"a\xff\xff", "b", true},
+		{"\xff\xff", "", false},
+		{"", "", false},
+		{"é", "\xc3\xaa", true},
+	} {
+		end, ok := app.PrefixEnd(tt.p)
+		if end != tt.end || ok != tt.ok {
+			t.Errorf("PrefixEnd(%q) = %q, %v; want %q, %v", tt.p, end, ok, tt.end, tt.ok)
+			continue
+		}
+		// Every string with the prefix sorts before the end.
+		if ok && !(tt.p < end && tt.p+"\xff\xff\xff" < end) {
+			t.Errorf("PrefixEnd(%q) = %q does not bound its range", tt.p, end)
+		}
+	}
+}

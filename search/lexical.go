@@ -255,13 +255,9 @@ func (l *Lexical) mergeIfLarge(ctx context.Context) error {
 	if l.written.Load() < mergeAfter {
 		return nil
 	}
-	ai, err := l.idx.Advanced()
+	s, err := l.scorch()
 	if err != nil {
-		return nil
-	}
-	s, ok := ai.(*scorch.Scorch)
-	if !ok {
-		return nil
+		return nil // not merging leaves the segments apart: slower, still right
 	}
 	mctx, cancel := context.WithTimeout(ctx, mergeTimeout)
 	defer cancel()
@@ -274,6 +270,20 @@ func (l *Lexical) mergeIfLarge(ctx context.Context) error {
 	}
 	l.written.Store(0)
 	return ctx.Err()
+}
+
+// scorch is the index's scorch engine, whose segments the merge and the
+// dictionary walks work on.
+func (l *Lexical) scorch() (*scorch.Scorch, error) {
+	ai, err := l.idx.Advanced()
+	if err != nil {
+		return nil, err
+	}
+	s, ok := ai.(*scorch.Scorch)
+	if !ok {
+		return nil, errors.New("lexical index: not a scorch index")
+	}
+	return s, nil
 }
 
 // Segments returns the number of segments of the index, for metrics and
@@ -663,7 +673,7 @@ func (l *Lexical) fuzzyNames(lower string, k int) ([]fuzzyTerm, error) {
 		return nil, nil
 	}
 	var out []fuzzyTerm
-	err := l.walkDict(fName, newEditAutomaton(lower, k), []byte(lower[:size]), func(term string, distance uint8) {
+	err := l.walkDict(fName, newEditAutomaton(lower, k), lower[:size], func(term string, distance uint8) {
 		out = append(out, fuzzyTerm{term, distance})
 	})
 	return out, err
@@ -676,7 +686,7 @@ func (l *Lexical) fuzzyNames(lower string, k int) ([]fuzzyTerm, error) {
 // which for a long part costs far more than the dictionary walk.
 func (l *Lexical) abbreviatedParts(p string) ([]string, error) {
 	var out []string
-	err := l.walkDict(fParts, subsequenceAutomaton(p), []byte(p[:1]), func(term string, _ uint8) {
+	err := l.walkDict(fParts, subsequenceAutomaton(p), p[:1], func(term string, _ uint8) {
 		out = append(out, term)
 	})
 	return out, err
@@ -694,17 +704,16 @@ type automaton interface {
 
 // walkDict calls found with each distinct term of field that starts with
 // prefix and that a accepts, in every segment of the index.
-func (l *Lexical) walkDict(field string, a automaton, prefix []byte, found func(term string, distance uint8)) error {
-	end, _ := byteSuccessor(prefix)
+func (l *Lexical) walkDict(field string, a automaton, prefix string, found func(term string, distance uint8)) error {
+	var end []byte // none: to the dictionary's end
+	if e, ok := app.PrefixEnd(prefix); ok {
+		end = []byte(e)
+	}
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	ai, err := l.idx.Advanced()
+	s, err := l.scorch()
 	if err != nil {
 		return err
-	}
-	s, ok := ai.(*scorch.Scorch)
-	if !ok {
-		return errors.New("lexical index: not a scorch index")
 	}
 	r, err := s.Reader()
 	if err != nil {
@@ -717,7 +726,7 @@ func (l *Lexical) walkDict(field string, a automaton, prefix []byte, found func(
 	}
 	seen := map[string]bool{}
 	for _, seg := range snap.Segments() {
-		err := segmentTermsOf(seg.Segment(), field, a, prefix, end, func(e *index.DictEntry) {
+		err := segmentTermsOf(seg.Segment(), field, a, []byte(prefix), end, func(e *index.DictEntry) {
 			if !seen[e.Term] {
 				seen[e.Term] = true
 				found(e.Term, e.EditDistance)
@@ -765,19 +774,6 @@ func (p subsequenceAutomaton) Accept(s int, b byte) int {
 		return s + 1
 	}
 	return s
-}
-
-// byteSuccessor returns the least byte string greater than every string
-// starting with p, if there is one.
-func byteSuccessor(p []byte) ([]byte, bool) {
-	b := slices.Clone(p)
-	for i := len(b) - 1; i >= 0; i-- {
-		if b[i] < 0xff {
-			b[i]++
-			return b[:i+1], true
-		}
-	}
-	return nil, false
 }
 
 // editAutomaton matches the byte strings whose runes are within k ≤ 2

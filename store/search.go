@@ -356,11 +356,18 @@ func (h *Tenant) exactRows(ctx context.Context, q app.Query, texts []app.Term, l
 // smallest rank (read from the index alone) bounds the rows fetched, as in
 // tierRows.
 func (h *Tenant) prefixRows(ctx context.Context, q app.Query, lname string, limit int) ([]candidate, error) {
+	rows, err := h.prefixRange(ctx, q, lname, limit)
+	setTier(rows, app.TierPrefix)
+	return rows, err
+}
+
+// prefixRange is prefixRows before the rows are given their tier.
+func (h *Tenant) prefixRange(ctx context.Context, q app.Query, lname string, limit int) ([]candidate, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
 	cond, args := `s.lname > ?`, []any{lname}
-	if end, ok := prefixEnd(lname); ok {
+	if end, ok := app.PrefixEnd(lname); ok {
 		cond, args = cond+` AND s.lname < ?`, append(args, end)
 	}
 	// The smallest ranks in the range (from the name index alone, pending
@@ -373,12 +380,8 @@ func (h *Tenant) prefixRows(ctx context.Context, q app.Query, lname string, limi
 	whole := func() ([]candidate, error) {
 		return h.symbolRowsOrdered(ctx, q, cond, args, rankOrder, len(args), limit)
 	}
-	var rows []candidate
-	var err error
 	if limit >= maxPrefixScan {
-		rows, err = whole()
-		setTier(rows, app.TierPrefix)
-		return rows, err
+		return whole()
 	}
 	// Each read of ranks scans the whole range (sorting as it goes): read
 	// limit of them, then, if filters or pending rows hid too many rows,
@@ -396,34 +399,18 @@ func (h *Tenant) prefixRows(ctx context.Context, q app.Query, lname string, limi
 			if read == maxPrefixScan && n == limit {
 				continue // tried in the first round
 			}
-			rows, err = h.symbolRowsOrdered(ctx, q, cond+` AND s.rank <= ?`, append(slices.Clone(args), ranks[n-1]), rankOrder, len(args)+1, limit)
+			rows, err := h.symbolRowsOrdered(ctx, q, cond+` AND s.rank <= ?`, append(slices.Clone(args), ranks[n-1]), rankOrder, len(args)+1, limit)
 			if err != nil || len(rows) >= limit {
-				setTier(rows, app.TierPrefix)
 				return rows, err
 			}
 		}
 	}
-	rows, err = whole()
-	setTier(rows, app.TierPrefix)
-	return rows, err
+	return whole()
 }
 
 // maxPrefixScan bounds the ranks of a name range that prefixRows reads to
 // bound its queries.
 const maxPrefixScan = 4096
-
-// prefixEnd returns the least string greater than every string that
-// starts with p (in SQLite's byte order), if there is one.
-func prefixEnd(p string) (string, bool) {
-	b := []byte(p)
-	for i := len(b) - 1; i >= 0; i-- {
-		if b[i] < 0xff {
-			b[i]++
-			return string(b[:i+1]), true
-		}
-	}
-	return "", false
-}
 
 // tierRows returns the best limit live symbols with the names lnames,
 // which the lexical index matched at tier (TierPrefix or worse). Every
