@@ -2,9 +2,7 @@ package treesitter
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -124,11 +122,7 @@ func BenchmarkCompareModule(b *testing.B) {
 		b.Fatal(err)
 	}
 	if strings.HasSuffix(file, ".gz") {
-		zr, err := gzip.NewReader(bytes.NewReader(other))
-		if err != nil {
-			b.Fatal(err)
-		}
-		if other, err = io.ReadAll(zr); err != nil {
+		if other, err = gunzip(bytes.NewReader(other)); err != nil {
 			b.Fatal(err)
 		}
 	}

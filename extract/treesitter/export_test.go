@@ -103,14 +103,11 @@ func (p *Parser) NodeTypes(ctx context.Context, lang string, src []byte) ([]stri
 // answered without the runtime.
 func (p *Parser) Columns(ctx context.Context, lang string, src []byte) (diff, fast int, err error) {
 	err = p.with(ctx, lang, func(inst *instance) error {
-		res, err := inst.buffer.Call(ctx, uint64(len(src)))
-		if err != nil {
+		if err := inst.write(ctx, src); err != nil {
 			return err
 		}
-		if res[0] == 0 || !inst.mem.Write(uint32(res[0]), src) {
-			return fmt.Errorf("no buffer for %d bytes", len(src))
-		}
-		if res, err = inst.call(ctx, "optiq_columns", uint64(len(src))); err != nil {
+		res, err := inst.call(ctx, "optiq_columns", uint64(len(src)))
+		if err != nil {
 			return err
 		}
 		diff, fast = int(int32(uint32(res[0]))), int(res[0]>>32)

@@ -56,7 +56,12 @@ func loadWasm(lang string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	zr, err := gzip.NewReader(f)
+	return gunzip(f)
+}
+
+// gunzip reads a gzip stream whole.
+func gunzip(r io.Reader) ([]byte, error) {
+	zr, err := gzip.NewReader(r)
 	if err != nil {
 		return nil, err
 	}
@@ -262,18 +267,10 @@ func (inst *instance) parseTree(ctx context.Context, src []byte, g *grammar) (*t
 // parseOnly copies src into the instance and parses it there; it returns
 // the number of node records the parse left in the instance's memory.
 func (inst *instance) parseOnly(ctx context.Context, src []byte) (int, error) {
-	res, err := inst.buffer.Call(ctx, uint64(len(src)))
-	if err != nil {
+	if err := inst.write(ctx, src); err != nil {
 		return 0, err
 	}
-	ptr := uint32(res[0])
-	if ptr == 0 {
-		return 0, fmt.Errorf("%w: out of memory for %d bytes", errParse, len(src))
-	}
-	if !inst.mem.Write(ptr, src) {
-		return 0, fmt.Errorf("%w: buffer out of range", errParse)
-	}
-	res, err = inst.parse.Call(ctx, uint64(len(src)))
+	res, err := inst.parse.Call(ctx, uint64(len(src)))
 	if err != nil {
 		return 0, err
 	}
@@ -285,6 +282,22 @@ func (inst *instance) parseOnly(ctx context.Context, src []byte) (int, error) {
 		return 0, fmt.Errorf("%w: code %d", errParse, n)
 	}
 	return int(n), nil
+}
+
+// write copies src into the instance's source buffer (optiq_buffer).
+func (inst *instance) write(ctx context.Context, src []byte) error {
+	res, err := inst.buffer.Call(ctx, uint64(len(src)))
+	if err != nil {
+		return err
+	}
+	ptr := uint32(res[0])
+	if ptr == 0 {
+		return fmt.Errorf("%w: out of memory for %d bytes", errParse, len(src))
+	}
+	if !inst.mem.Write(ptr, src) {
+		return fmt.Errorf("%w: buffer out of range", errParse)
+	}
+	return nil
 }
 
 // readTree reads the n records of the last parse out of the instance.
