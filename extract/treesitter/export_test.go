@@ -44,8 +44,8 @@ func (inst *instance) call(ctx context.Context, name string, args ...uint64) ([]
 }
 
 // Records parses src with lang's grammar and returns the node records as
-// the module wrote them, with runtime.c's lexer callbacks (fast) or with
-// the tree-sitter runtime's own.
+// the module wrote them, with runtime.c's lexer callbacks and comment runs
+// (fast) or with the tree-sitter runtime's own callbacks and tokens.
 func (p *Parser) Records(ctx context.Context, lang string, src []byte, fast bool) ([]byte, error) {
 	var out []byte
 	err := p.with(ctx, lang, func(inst *instance) error {
@@ -114,4 +114,23 @@ func (p *Parser) Columns(ctx context.Context, lang string, src []byte) (diff, fa
 		return nil
 	})
 	return diff, fast, err
+}
+
+// CommentRuns parses src with lang's grammar and returns the number of
+// comment runs runtime.c lexed (see Comment runs there).
+func (p *Parser) CommentRuns(ctx context.Context, lang string, src []byte) (int, error) {
+	var runs int
+	err := p.with(ctx, lang, func(inst *instance) error {
+		before, err := inst.call(ctx, "optiq_comment_runs_made")
+		if err != nil {
+			return err
+		}
+		if _, err := inst.parseOnly(ctx, src); err != nil {
+			return err
+		}
+		after, err := inst.call(ctx, "optiq_comment_runs_made")
+		runs = int(uint32(after[0]) - uint32(before[0]))
+		return err
+	})
+	return runs, err
 }

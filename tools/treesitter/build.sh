@@ -80,7 +80,11 @@ build_lang() {
     clang "${cflags[@]}" -I$rt/include -I"$src" -c "$scanner" -o "$build/$lang.scanner.o"
     objs+=("$build/$lang.scanner.o")
   fi
-  clang "${cflags[@]}" -I$rt/include -DOPTIQ_LANGUAGE="$fn" -c glue.c -o "$build/$lang.glue.o"
+  local glue=(-DOPTIQ_LANGUAGE="$fn")
+  # Scala's block comments have a token per character; runtime.c lexes
+  # them in runs (see Comment runs there). optiq_init fails if it cannot.
+  [ "$lang" = scala ] && glue+=(-DOPTIQ_COMMENT_TOKEN='"block_comment_token1"')
+  clang "${cflags[@]}" -I$rt/include "${glue[@]}" -c glue.c -o "$build/$lang.glue.o"
   objs+=("$build/$lang.glue.o")
   clang --target=wasm32-wasi -mexec-model=reactor -Wl,--strip-all -Wl,-z,stack-size=1048576 \
     -o "$build/$lang.linked.wasm" "${objs[@]}"

@@ -47,7 +47,12 @@ EXPORT(optiq_init) int32_t optiq_init(void) {
   parser = ts_parser_new();
   if (!parser) return -1;
   optiq_use_fast_lexer(parser, true);
-  if (!ts_parser_set_language(parser, OPTIQ_LANGUAGE())) return -2;
+  const TSLanguage *language = OPTIQ_LANGUAGE();
+#ifdef OPTIQ_COMMENT_TOKEN
+  language = optiq_comment_runs(language, OPTIQ_COMMENT_TOKEN);
+  if (language == OPTIQ_LANGUAGE()) return -3;
+#endif
+  if (!ts_parser_set_language(parser, language)) return -2;
   return 0;
 }
 
@@ -66,6 +71,10 @@ EXPORT(optiq_columns) uint64_t optiq_columns(uint32_t n) {
   int32_t at = optiq_check_columns(in, n, &fast);
   return (uint64_t)fast << 32 | (uint32_t)at;
 }
+
+// optiq_comment_runs_made is the number of comment runs lexed so far
+// (runtime.c), so that tests can tell the runs are on.
+EXPORT(optiq_comment_runs_made) uint32_t optiq_comment_runs_made(void) { return optiq_comment_run_count(); }
 
 EXPORT(optiq_abi) uint32_t optiq_abi(void) { return ts_language_abi_version(OPTIQ_LANGUAGE()); }
 
@@ -98,10 +107,21 @@ EXPORT(optiq_records) record *optiq_records(void) { return records; }
 EXPORT(optiq_parse) int32_t optiq_parse(uint32_t n) {
   ts_parser_reset(parser);
   input_len = n;
+  optiq_comment_runs_allow(true);
   TSInput in = {.payload = 0, .read = read_input, .encoding = TSInputEncodingUTF8, .decode = 0};
   TSParseOptions opts = {.payload = 0, .progress_callback = progress};
+  uint32_t runs = optiq_comment_run_count();
   TSTree *tree = ts_parser_parse_with_options(parser, NULL, in, opts);
   if (!tree) return -1;
+  if (optiq_comment_run_count() != runs && ts_node_has_error(ts_tree_root_node(tree))) {
+    // Error recovery depends on the number of tokens; a tree with an error
+    // is the grammar's own only without comment runs (runtime.c).
+    ts_tree_delete(tree);
+    ts_parser_reset(parser);
+    optiq_comment_runs_allow(false);
+    tree = ts_parser_parse_with_options(parser, NULL, in, opts);
+    if (!tree) return -1;
+  }
   int32_t count = optiq_flatten(tree, &records, &records_cap);
   ts_tree_delete(tree);
   return count;

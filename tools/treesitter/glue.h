@@ -19,6 +19,21 @@ typedef struct {
 // advance, mark_end and get_column (fast), or the runtime's own (!fast).
 void optiq_use_fast_lexer(TSParser *parser, bool fast);
 
+// optiq_comment_runs returns language, or a copy of it that lexes the
+// characters of a block comment, where the grammar has a token (named
+// token) for each, in runs that end before whitespace and the next '*', '/'
+// or NUL; see runtime.c. optiq_use_fast_lexer(parser, false) turns the runs
+// off.
+const TSLanguage *optiq_comment_runs(const TSLanguage *language, const char *token);
+
+// optiq_comment_runs_allow allows runs in the input about to be parsed, or
+// not (a second parse of a tree with an error; see runtime.c), and forgets
+// the last scan.
+void optiq_comment_runs_allow(bool allowed);
+
+// optiq_comment_run_count is the number of runs lexed so far.
+uint32_t optiq_comment_run_count(void);
+
 // optiq_check_columns compares runtime.c's get_column with the runtime's at
 // every character of input (n bytes); see runtime.c.
 int32_t optiq_check_columns(TSInput input, uint32_t n, uint32_t *fast);

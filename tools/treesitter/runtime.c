@@ -14,6 +14,8 @@
 //  - optiq_flatten, which writes the tree as the host's records in one
 //    pass over the subtrees instead of a TSTreeCursor walk with a dozen
 //    calls per node.
+//  - optiq_comment_runs, one token per run of characters inside a block
+//    comment for grammars that make a token of each character (Scala).
 #include "lib.c"
 
 // optiq_advance handles an ASCII character followed by another in the same
@@ -148,7 +150,129 @@ int32_t optiq_check_columns(TSInput input, uint32_t n, uint32_t *fast) {
 // does not give scanners; patches/python-scanner.patch needs it.
 uint32_t optiq_lexer_byte(const TSLexer *lexer) { return ((const Lexer *)lexer)->current_position.bytes; }
 
+// Comment runs. tree-sitter-scala makes a block comment a rule, not a
+// token: "/*", then one token per character (token(/./), or "//"), then
+// "*/", so that comments nest. Every character of a comment thus costs a
+// parser step, a leaf subtree and a stack push; a file of comments parsed
+// at 0.7 MB/s where other grammars take 40 to 70, and half the bytes of
+// real Scala sources (the standard library's) are comments.
+//
+// optiq_comment_runs gives such a grammar a lex function that runs the
+// grammar's own and then, when it returned the one-character token in the
+// lex state that lexes comment bodies, extends the token over the
+// characters that follow, up to the last one that is not whitespace before
+// the next '*', '/' or NUL. In that lex state each of those characters
+// would have ended a token of the same symbol: the lexer skips '\n' and
+// puts other whitespace into the token of the character after it (" /*"
+// is one token, hence the stop before whitespace). The parser sees one
+// token where it saw many, in the same rule, and the comment node spans the
+// same bytes; '*' and '/' (which may end the comment, start a nested one or
+// make a "//" token) and NUL (which is no token) are lexed by the grammar
+// as before. The parse states that lex comment bodies must all use one lex
+// state, which error recovery does not use, and call no external scanner;
+// otherwise the language is returned unchanged. A run reaches no further
+// than the current chunk and never to the end of the input: an unclosed
+// comment keeps its last characters as single tokens.
+//
+// Error recovery does depend on the number of tokens: versions of the
+// parse are compared and pruned by how far each has moved, and recovery
+// looks back over a fixed number of stack entries. In a file with a syntax
+// error the runs can therefore change the tree (a word of a comment after
+// broken code has come out as an identifier). glue.c parses such a file
+// again without runs (optiq_comment_runs_allow): a tree with runs is kept
+// only when it has no error, where the tokens cannot matter.
+//
+// Each scan for the next stop is remembered until the lexer passes it, so
+// the characters before one stop are scanned once, not once per token.
+static struct {
+  bool (*lex_fn)(TSLexer *, TSStateId);
+  TSSymbol symbol;
+  TSStateId lex_state;
+  bool on;        // optiq_use_fast_lexer
+  bool allowed;   // optiq_comment_runs_allow
+  uint32_t count; // runs made, for tests and glue.c
+  // The last scan: no stop in [scan_from, scan_stop); a run that starts
+  // there ends at scan_end (nowhere if scan_end is not past its start).
+  bool scanned;
+  uint32_t scan_from, scan_stop, scan_end;
+  TSLanguage language;
+} runs;
+
+static bool is_space(uint8_t c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
+static bool optiq_lex_runs(TSLexer *_self, TSStateId state) {
+  if (!runs.lex_fn(_self, state)) return false;
+  Lexer *self = (Lexer *)_self;
+  if (
+    !runs.on ||
+    !runs.allowed ||
+    state != runs.lex_state ||
+    self->data.result_symbol != runs.symbol ||
+    self->token_end_position.bytes != self->current_position.bytes ||
+    !self->chunk ||
+    self->included_range_count != 1
+  ) return true;
+  uint32_t from = self->current_position.bytes;
+  uint32_t end = self->chunk_start + self->chunk_size;
+  if (self->included_ranges[0].end_byte < end) end = self->included_ranges[0].end_byte;
+  if (from < self->chunk_start || from >= end) return true;
+  if (!runs.scanned || from < runs.scan_from || from >= runs.scan_stop || runs.scan_stop > end) {
+    const uint8_t *chunk = (const uint8_t *)self->chunk - self->chunk_start;
+    uint32_t stop = from;
+    while (stop < end && chunk[stop] != '*' && chunk[stop] != '/' && chunk[stop] != 0) stop++;
+    uint32_t run_end = from;
+    if (stop < end) {
+      run_end = stop;
+      while (run_end > from && is_space(chunk[run_end - 1])) run_end--;
+    }
+    runs.scanned = true;
+    runs.scan_from = from;
+    runs.scan_stop = stop;
+    runs.scan_end = run_end;
+  }
+  if (runs.scan_end <= from) return true;
+  while (self->current_position.bytes < runs.scan_end && !ts_lexer__eof(_self)) self->data.advance(_self, false);
+  self->data.mark_end(_self);
+  runs.count++;
+  return true;
+}
+
+const TSLanguage *optiq_comment_runs(const TSLanguage *language, const char *token) {
+  TSSymbol symbol = 0;
+  for (uint32_t i = 1; i < language->token_count; i++) {
+    if (strcmp(language->symbol_names[i], token) == 0) symbol = (TSSymbol)i;
+  }
+  if (!symbol) return language;
+  int32_t lex_state = -1;
+  for (uint32_t s = 1; s < language->state_count; s++) {
+    if (!ts_language_has_actions(language, (TSStateId)s, symbol)) continue;
+    TSLexerMode mode = ts_language_lex_mode_for_state(language, (TSStateId)s);
+    if (mode.external_lex_state != 0) return language;
+    if (lex_state >= 0 && mode.lex_state != lex_state) return language;
+    lex_state = mode.lex_state;
+  }
+  if (lex_state < 0 || lex_state == ts_language_lex_mode_for_state(language, ERROR_STATE).lex_state) return language;
+  runs.lex_fn = language->lex_fn;
+  runs.symbol = symbol;
+  runs.lex_state = (TSStateId)lex_state;
+  runs.on = true;
+  // A grammar generated for ABI 14 has a shorter struct, without the
+  // fields from name on, which the runtime reads only for ABI 15.
+  memset(&runs.language, 0, sizeof runs.language);
+  memcpy(&runs.language, language, language->abi_version >= 15 ? sizeof *language : offsetof(TSLanguage, name));
+  runs.language.lex_fn = optiq_lex_runs;
+  return &runs.language;
+}
+
+void optiq_comment_runs_allow(bool allowed) {
+  runs.allowed = allowed;
+  runs.scanned = false;
+}
+
+uint32_t optiq_comment_run_count(void) { return runs.count; }
+
 void optiq_use_fast_lexer(TSParser *parser, bool fast) {
+  runs.on = fast;
   parser->lexer.data.advance = fast ? optiq_advance : ts_lexer__advance;
   parser->lexer.data.mark_end = fast ? optiq_mark_end : ts_lexer__mark_end;
   parser->lexer.data.get_column = fast ? optiq_get_column : ts_lexer__get_column;
