@@ -152,6 +152,8 @@ func TestCommentRunsMatchRuntime(t *testing.T) {
 		"after broken code": "val s = \"\" \"\" /* \"doc\" comment */ 1\nobject Z {\n  def g(a: Int): Int = a + 1\n}\n",
 		"after a comma":     "val,/*\"\"ab*/",
 		"closed, unclosed":  "/*a/**/=1/**/",
+		"broken code after": "object A {\n  /* lorem ipsum dolor sit amet consectetur */ ) ( , \"\" \"\" def f = 1\n}\n",
+		"in broken code":    "val x = ( /* lorem ipsum */ , /* dolor sit amet */ = ) /* consectetur adipiscing */ }\nobject B\n",
 	}
 	for name, src := range cases {
 		for cut := len(src); cut > 0; cut-- {

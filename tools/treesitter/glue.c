@@ -110,10 +110,9 @@ EXPORT(optiq_parse) int32_t optiq_parse(uint32_t n) {
   optiq_comment_runs_allow(true);
   TSInput in = {.payload = 0, .read = read_input, .encoding = TSInputEncodingUTF8, .decode = 0};
   TSParseOptions opts = {.payload = 0, .progress_callback = progress};
-  uint32_t runs = optiq_comment_run_count();
   TSTree *tree = ts_parser_parse_with_options(parser, NULL, in, opts);
   if (!tree) return -1;
-  if (optiq_comment_run_count() != runs && ts_node_has_error(ts_tree_root_node(tree))) {
+  if (optiq_comment_runs_unsure() && ts_node_has_error(ts_tree_root_node(tree))) {
     // Error recovery depends on the number of tokens; a tree with an error
     // is the grammar's own only without comment runs (runtime.c).
     ts_tree_delete(tree);

@@ -31,6 +31,11 @@ const TSLanguage *optiq_comment_runs(const TSLanguage *language, const char *tok
 // the last scan.
 void optiq_comment_runs_allow(bool allowed);
 
+// optiq_comment_runs_unsure reports whether runs were made in the input
+// just parsed and a comment body then failed to lex (NUL, end of input),
+// where error recovery looks back over the comment's tokens; see runtime.c.
+bool optiq_comment_runs_unsure(void);
+
 // optiq_comment_run_count is the number of runs lexed so far.
 uint32_t optiq_comment_run_count(void);
 

@@ -176,12 +176,16 @@ uint32_t optiq_lexer_byte(const TSLexer *lexer) { return ((const Lexer *)lexer)-
 //
 // Error recovery does depend on the number of tokens: versions of the
 // parse are compared and pruned by how far each has moved, and recovery
-// looks back over a fixed number of stack entries. In a file with a syntax
-// error the runs can therefore change the tree (a word of a comment after
-// broken code has come out as an identifier). glue.c parses such a file
-// again without runs (optiq_comment_runs_allow): a tree with runs is kept
-// only when it has no error, where the tokens cannot matter.
-//
+// looks back over a fixed number of stack entries. Runs changed the tree
+// of broken code (a word of a comment after a syntax error came out as an
+// identifier). So runs are made only while the parser has one version
+// (no error being recovered from, no ambiguity being tried), and when a
+// comment body then fails to lex (a NUL, or the end of the input inside
+// a comment), where recovery would look back over the comment's tokens,
+// glue.c parses a tree with an error again without runs
+// (optiq_comment_runs_unsure, optiq_comment_runs_allow). Once a comment is
+// closed it is one subtree on the stack, the same with runs or without.
+
 // Each scan for the next stop is remembered until the lexer passes it, so
 // the characters before one stop are scanned once, not once per token.
 static struct {
@@ -190,7 +194,9 @@ static struct {
   TSStateId lex_state;
   bool on;        // optiq_use_fast_lexer
   bool allowed;   // optiq_comment_runs_allow
-  uint32_t count; // runs made, for tests and glue.c
+  uint32_t count; // runs made, for tests
+  uint32_t made;  // runs made in this parse
+  bool failed;    // a comment body had no token (NUL, end of input)
   // The last scan: no stop in [scan_from, scan_stop); a run that starts
   // there ends at scan_end (nowhere if scan_end is not past its start).
   bool scanned;
@@ -201,12 +207,17 @@ static struct {
 static bool is_space(uint8_t c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 
 static bool optiq_lex_runs(TSLexer *_self, TSStateId state) {
-  if (!runs.lex_fn(_self, state)) return false;
+  if (!runs.lex_fn(_self, state)) {
+    if (state == runs.lex_state) runs.failed = true;
+    return false;
+  }
   Lexer *self = (Lexer *)_self;
   if (
     !runs.on ||
     !runs.allowed ||
     state != runs.lex_state ||
+    // The lexer is the parser's first member.
+    ts_stack_version_count(((TSParser *)_self)->stack) != 1 ||
     self->data.result_symbol != runs.symbol ||
     self->token_end_position.bytes != self->current_position.bytes ||
     !self->chunk ||
@@ -234,6 +245,7 @@ static bool optiq_lex_runs(TSLexer *_self, TSStateId state) {
   while (self->current_position.bytes < runs.scan_end && !ts_lexer__eof(_self)) self->data.advance(_self, false);
   self->data.mark_end(_self);
   runs.count++;
+  runs.made++;
   return true;
 }
 
@@ -267,7 +279,11 @@ const TSLanguage *optiq_comment_runs(const TSLanguage *language, const char *tok
 void optiq_comment_runs_allow(bool allowed) {
   runs.allowed = allowed;
   runs.scanned = false;
+  runs.made = 0;
+  runs.failed = false;
 }
+
+bool optiq_comment_runs_unsure(void) { return runs.made > 0 && runs.failed; }
 
 uint32_t optiq_comment_run_count(void) { return runs.count; }
 
