@@ -154,7 +154,7 @@ uint32_t optiq_lexer_byte(const TSLexer *lexer) { return ((const Lexer *)lexer)-
 // token: "/*", then one token per character (token(/./), or "//"), then
 // "*/", so that comments nest. Every character of a comment thus costs a
 // parser step, a leaf subtree and a stack push; a file of comments parsed
-// at 0.7 MB/s where other grammars take 40 to 70, and half the bytes of
+// at 0.7 MB/s where other grammars take 25 to 75, and half the bytes of
 // real Scala sources (the standard library's) are comments.
 //
 // optiq_comment_runs gives such a grammar a lex function that runs the
