@@ -117,20 +117,19 @@ func (p *Parser) Columns(ctx context.Context, lang string, src []byte) (diff, fa
 }
 
 // CommentRuns parses src with lang's grammar and returns the number of
-// comment runs runtime.c lexed (see Comment runs there).
-func (p *Parser) CommentRuns(ctx context.Context, lang string, src []byte) (int, error) {
-	var runs int
-	err := p.with(ctx, lang, func(inst *instance) error {
-		before, err := inst.call(ctx, "optiq_comment_runs_made")
-		if err != nil {
-			return err
-		}
+// comment runs runtime.c lexed (see Comment runs there) in the tree it
+// kept, and how many of them while the parser had several versions.
+func (p *Parser) CommentRuns(ctx context.Context, lang string, src []byte) (made, multi int, err error) {
+	err = p.with(ctx, lang, func(inst *instance) error {
 		if _, err := inst.parseOnly(ctx, src); err != nil {
 			return err
 		}
-		after, err := inst.call(ctx, "optiq_comment_runs_made")
-		runs = int(uint32(after[0]) - uint32(before[0]))
-		return err
+		res, err := inst.call(ctx, "optiq_comment_runs_made")
+		if err != nil {
+			return err
+		}
+		made, multi = int(uint32(res[0])), int(res[0]>>32)
+		return nil
 	})
-	return runs, err
+	return made, multi, err
 }

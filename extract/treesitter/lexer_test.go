@@ -141,8 +141,10 @@ func TestColumnsMatchRuntime(t *testing.T) {
 // token per character, for every prefix of comments that nest (after
 // every kind of whitespace), end in stars, hold "//", sit inside
 // expressions, hold non-ASCII and invalid UTF-8 or a NUL, follow broken
-// code, or never end. The evaluation files (with comments) are compared in
-// TestFastLexerMatchesRuntime; here the runs must also have been made.
+// code, never end, or are parsed by two versions at once (an ambiguity;
+// two recoveries from an early error). The evaluation files (with
+// comments) are compared in TestFastLexerMatchesRuntime; here the runs
+// must also have been made, with several versions where there are.
 func TestCommentRunsMatchRuntime(t *testing.T) {
 	p := parser(t)
 	ctx := context.Background()
@@ -168,6 +170,15 @@ func TestCommentRunsMatchRuntime(t *testing.T) {
 		"closed, unclosed":  "/*a/**/=1/**/",
 		"broken code after": "object A {\n  /* lorem ipsum dolor sit amet consectetur */ ) ( , \"\" \"\" def f = 1\n}\n",
 		"in broken code":    "val x = ( /* lorem ipsum */ , /* dolor sit amet */ = ) /* consectetur adipiscing */ }\nobject B\n",
+		// Two versions through the comment: a block or a template body
+		// after "with B[T]" and a line break.
+		"two versions, ambiguity": "abstract class W[T]\nextends A[T]\n    with B[T]\n{\n\n  override def x: W[T] = this\n\n  /** The tag of the element type */\n  def elemTag: ClassTag[T]\n}\n",
+		// Two recoveries of different cost from the "⇒", which cannot
+		// merge, up to the trait.
+		"two versions, early error": "import a.C.{ Lorem => L, Ipsum ⇒ I }\n\n/** The trait that represents futures.\n *\n *  lorem ipsum dolor sit amet\n */\ntrait F\n",
+		// Recovering versions outside the first comment (no runs there),
+		// then two versions through the second (runs): parsed again.
+		"versions not in step": "  final v/* lorem ipsum dolor */al MAGENTA    = \"\\u001b[35m\"\n  /** Foreground color for ANSI cyan */",
 	}
 	for name, src := range cases {
 		for cut := len(src); cut > 0; cut-- {
@@ -180,11 +191,19 @@ func TestCommentRunsMatchRuntime(t *testing.T) {
 			}
 		}
 	}
-	for _, name := range []string{"doc comments", "nested"} {
-		made, err := p.CommentRuns(ctx, "scala", []byte(cases[name]))
-		if err != nil || made < 3 {
-			t.Errorf("%s: %d runs (%v), want at least 3", name, made, err)
+	for name, want := range map[string][2]int{
+		"doc comments":              {3, 0},
+		"nested":                    {3, 0},
+		"two versions, ambiguity":   {2, 2},
+		"two versions, early error": {2, 2},
+	} {
+		made, multi, err := p.CommentRuns(ctx, "scala", []byte(cases[name]))
+		if err != nil || made < want[0] || multi < want[1] {
+			t.Errorf("%s: %d runs, %d with several versions (%v), want at least %d and %d", name, made, multi, err, want[0], want[1])
 		}
+	}
+	if made, _, err := p.CommentRuns(ctx, "scala", []byte(cases["versions not in step"])); err != nil || made != 0 {
+		t.Errorf("versions not in step: the tree kept has %d runs (%v), want it parsed again without", made, err)
 	}
 }
 

@@ -72,9 +72,10 @@ EXPORT(optiq_columns) uint64_t optiq_columns(uint32_t n) {
   return (uint64_t)fast << 32 | (uint32_t)at;
 }
 
-// optiq_comment_runs_made is the number of comment runs lexed so far
-// (runtime.c), so that tests can tell the runs are on.
-EXPORT(optiq_comment_runs_made) uint32_t optiq_comment_runs_made(void) { return optiq_comment_run_count(); }
+// optiq_comment_runs_made is the number of comment runs lexed in the last
+// parse (low 32 bits) and how many of them while the parser had several
+// versions (high 32 bits), so that tests can tell which runs were made.
+EXPORT(optiq_comment_runs_made) uint64_t optiq_comment_runs_made(void) { return optiq_comment_run_counts(); }
 
 EXPORT(optiq_abi) uint32_t optiq_abi(void) { return ts_language_abi_version(OPTIQ_LANGUAGE()); }
 
@@ -112,9 +113,8 @@ EXPORT(optiq_parse) int32_t optiq_parse(uint32_t n) {
   TSParseOptions opts = {.payload = 0, .progress_callback = progress};
   TSTree *tree = ts_parser_parse_with_options(parser, NULL, in, opts);
   if (!tree) return -1;
-  if (optiq_comment_runs_unsure() && ts_node_has_error(ts_tree_root_node(tree))) {
-    // Error recovery depends on the number of tokens; a tree with an error
-    // is the grammar's own only without comment runs (runtime.c).
+  if (optiq_comment_runs_unsure(ts_node_has_error(ts_tree_root_node(tree)))) {
+    // A tree that runs may have changed is parsed without them (runtime.c).
     ts_tree_delete(tree);
     ts_parser_reset(parser);
     optiq_comment_runs_allow(false);

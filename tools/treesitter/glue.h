@@ -31,13 +31,18 @@ const TSLanguage *optiq_comment_runs(const TSLanguage *language, const char *tok
 // the last scan.
 void optiq_comment_runs_allow(bool allowed);
 
-// optiq_comment_runs_unsure reports whether runs were made in the input
-// just parsed and a comment body then failed to lex (NUL, end of input),
-// where error recovery looks back over the comment's tokens; see runtime.c.
-bool optiq_comment_runs_unsure(void);
+// optiq_comment_runs_unsure reports whether the tree just parsed, with an
+// error or not, may differ from the grammar's own, which it does not
+// without comment runs: runs were made with several versions, and a
+// comment token then had none because the versions were not in step; or
+// the tree has an error and a comment body failed to lex (NUL, end of
+// input) after runs were made. See runtime.c.
+bool optiq_comment_runs_unsure(bool has_error);
 
-// optiq_comment_run_count is the number of runs lexed so far.
-uint32_t optiq_comment_run_count(void);
+// optiq_comment_run_counts is the number of runs lexed in the input just
+// parsed (low 32 bits) and how many of them while the parser had several
+// versions (high 32 bits).
+uint64_t optiq_comment_run_counts(void);
 
 // optiq_check_columns compares runtime.c's get_column with the runtime's at
 // every character of input (n bytes); see runtime.c.

@@ -176,15 +176,33 @@ uint32_t optiq_lexer_byte(const TSLexer *lexer) { return ((const Lexer *)lexer)-
 //
 // Error recovery does depend on the number of tokens: versions of the
 // parse are compared and pruned by how far each has moved, and recovery
-// looks back over a fixed number of stack entries. Runs changed the tree
-// of broken code (a word of a comment after a syntax error came out as an
-// identifier). So runs are made only while the parser has one version
-// (no error being recovered from, no ambiguity being tried), and when a
-// comment body then fails to lex (a NUL, or the end of the input inside
-// a comment), where recovery would look back over the comment's tokens,
-// glue.c parses a tree with an error again without runs
-// (optiq_comment_runs_unsure, optiq_comment_runs_allow). Once a comment is
-// closed it is one subtree on the stack, the same with runs or without.
+// looks back over a fixed number of stack entries. Runs made during
+// recovery changed the tree of broken code (a word of a comment after a
+// syntax error came out as an identifier). So runs are made only while
+// the parser has one version, or while every version is in step in a
+// comment (below). When a comment body then fails to lex (a NUL, or the
+// end of the input inside a comment), where recovery would look back over
+// the comment's tokens, glue.c parses a tree with an error again without
+// runs (optiq_comment_runs_unsure, optiq_comment_runs_allow). Otherwise a
+// run cannot reach recovery: once a comment is closed it is one subtree on
+// the stack, with the same visible nodes (the characters' tokens are
+// hidden) with runs or without.
+//
+// Several versions (ambiguities being tried, or recoveries of different
+// cost that cannot merge; one early error in a file can leave two for
+// pages of doc comments) are in step when each is active, in a state that
+// lexes comment bodies, and between the start of the token being lexed
+// (or blanks before it) and the end of the run. Until each has passed the
+// run's end, each would then push hidden one-character tokens and reduce
+// them into hidden repeats: no version's error cost, count of visible
+// nodes or dynamic precedence changes, none can fork or fail. So the
+// comparisons, merges and prunes tree-sitter would make between those
+// tokens repeat one another, and the run skips steps that decide nothing
+// new. Whether a run is made then depends on where the other versions
+// are, so versions could hold one comment in different tokens: should a
+// comment token be lexed without a run because versions are not in step,
+// in a parse where runs were made with several versions, glue.c parses
+// again without runs.
 
 // Each scan for the next stop is remembered until the lexer passes it, so
 // the characters before one stop are scanned once, not once per token.
@@ -194,8 +212,9 @@ static struct {
   TSStateId lex_state;
   bool on;        // optiq_use_fast_lexer
   bool allowed;   // optiq_comment_runs_allow
-  uint32_t count; // runs made, for tests
   uint32_t made;  // runs made in this parse
+  uint32_t multi; // of which while the parser had several versions
+  bool refused;   // a comment token had no run: versions not in step
   bool failed;    // a comment body had no token (NUL, end of input)
   // The last scan: no stop in [scan_from, scan_stop); a run that starts
   // there ends at scan_end (nowhere if scan_end is not past its start).
@@ -205,6 +224,31 @@ static struct {
 } runs;
 
 static bool is_space(uint8_t c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
+// in_step reports whether each of the parser's versions is active, in a
+// state that lexes comment bodies, and between from, the start of the
+// token being lexed (or blanks before it), and to, where the run ends:
+// then no version takes a token other than a comment body's before it
+// passes to.
+static bool in_step(const Stack *stack, uint32_t versions, const Lexer *lexer, uint32_t from, uint32_t to) {
+  const uint8_t *chunk = (const uint8_t *)lexer->chunk - lexer->chunk_start;
+  for (StackVersion v = 0; v < versions; v++) {
+    TSStateId state = ts_stack_state(stack, v);
+    uint32_t at = ts_stack_position(stack, v).bytes;
+    if (
+      !ts_stack_is_active(stack, v) ||
+      state == ERROR_STATE ||
+      !ts_language_has_actions(&runs.language, state, runs.symbol) ||
+      at > to ||
+      at + 64 < from ||
+      at < lexer->chunk_start
+    ) return false;
+    for (; at < from; at++) {
+      if (!is_space(chunk[at])) return false;
+    }
+  }
+  return true;
+}
 
 static bool optiq_lex_runs(TSLexer *_self, TSStateId state) {
   if (!runs.lex_fn(_self, state)) {
@@ -216,8 +260,6 @@ static bool optiq_lex_runs(TSLexer *_self, TSStateId state) {
     !runs.on ||
     !runs.allowed ||
     state != runs.lex_state ||
-    // The lexer is the parser's first member.
-    ts_stack_version_count(((TSParser *)_self)->stack) != 1 ||
     self->data.result_symbol != runs.symbol ||
     self->token_end_position.bytes != self->current_position.bytes ||
     !self->chunk ||
@@ -242,10 +284,17 @@ static bool optiq_lex_runs(TSLexer *_self, TSStateId state) {
     runs.scan_end = run_end;
   }
   if (runs.scan_end <= from) return true;
+  // The lexer is the parser's first member.
+  const Stack *stack = ((const TSParser *)_self)->stack;
+  uint32_t versions = ts_stack_version_count(stack);
+  if (versions > 1 && !in_step(stack, versions, self, self->token_start_position.bytes, runs.scan_end)) {
+    runs.refused = true;
+    return true;
+  }
   while (self->current_position.bytes < runs.scan_end && !ts_lexer__eof(_self)) self->data.advance(_self, false);
   self->data.mark_end(_self);
-  runs.count++;
   runs.made++;
+  if (versions > 1) runs.multi++;
   return true;
 }
 
@@ -280,12 +329,16 @@ void optiq_comment_runs_allow(bool allowed) {
   runs.allowed = allowed;
   runs.scanned = false;
   runs.made = 0;
+  runs.multi = 0;
+  runs.refused = false;
   runs.failed = false;
 }
 
-bool optiq_comment_runs_unsure(void) { return runs.made > 0 && runs.failed; }
+bool optiq_comment_runs_unsure(bool has_error) {
+  return (runs.multi > 0 && runs.refused) || (has_error && runs.made > 0 && runs.failed);
+}
 
-uint32_t optiq_comment_run_count(void) { return runs.count; }
+uint64_t optiq_comment_run_counts(void) { return (uint64_t)runs.multi << 32 | runs.made; }
 
 void optiq_use_fast_lexer(TSParser *parser, bool fast) {
   runs.on = fast;
