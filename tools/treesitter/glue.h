@@ -34,7 +34,8 @@ void optiq_comment_runs_allow(bool allowed);
 // optiq_comment_runs_unsure reports whether the tree just parsed, with an
 // error or not, may differ from the grammar's own, which it does not
 // without comment runs: runs were made with several versions, and a
-// comment token then had none because the versions were not in step; or
+// comment token (before or after them) had none because the versions were
+// not in step; or
 // the tree has an error and a comment body failed to lex (NUL, end of
 // input) after runs were made. See runtime.c.
 bool optiq_comment_runs_unsure(bool has_error);
