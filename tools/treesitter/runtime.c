@@ -192,10 +192,10 @@ uint32_t optiq_lexer_byte(const TSLexer *lexer) { return ((const Lexer *)lexer)-
 // cost that cannot merge; one early error in a file can leave two for
 // pages of doc comments) are in step when each is active, in a state that
 // lexes comment bodies, and between the start of the token being lexed
-// (or up to 64 blanks before it) and the end of the run. Until each has passed the
-// run's end, each would then push hidden one-character tokens and reduce
-// them into hidden repeats: no version's error cost, count of visible
-// nodes or dynamic precedence changes, none can fork or fail. So the
+// (or up to 64 blanks before it) and the end of the run. Until each has
+// passed the run's end, each would then push hidden one-character tokens
+// and reduce them into hidden repeats: no version's error cost, count of
+// visible nodes or dynamic precedence changes, none can fork or fail. So the
 // comparisons, merges and prunes tree-sitter would make between those
 // tokens repeat one another, and the run skips steps that decide nothing
 // new. Whether a run is made then depends on where the other versions
