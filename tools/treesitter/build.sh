@@ -59,18 +59,14 @@ build_lang() {
   if [ -f "$src/scanner.c" ]; then
     local scanner=$src/scanner.c
     if [ "$lang" = swift ]; then
-      # Two fixes to the Swift scanner (see README.md, Patches): 64-bit
-      # masks built with 1UL, which is 32 bits wide on wasm32, and its state
-      # allocated with calloc(0, ...), which gives it no bytes of its own.
-      sed -e 's/1UL << /1ULL << /g' \
-        -e 's/calloc(0, sizeof(struct ScannerState))/calloc(1, sizeof(struct ScannerState))/' \
-        "$src/scanner.c" >"$build/swift-scanner.c"
+      # Fixes to the Swift scanner (see the sed script).
+      sed -f patches/swift-scanner.sed "$src/scanner.c" >"$build/swift-fixed.c"
       # Each fix must have applied (a new scanner version may change the code).
-      for fixed in '1ULL << ' 'calloc(1, sizeof(struct ScannerState))'; do
-        grep -q -e "$fixed" "$build/swift-scanner.c" ||
+      for fixed in '1ULL << ' 'calloc(1, sizeof(struct ScannerState))' "expected_char == '\\0' ||"; do
+        grep -q -F -e "$fixed" "$build/swift-fixed.c" ||
           { echo "swift scanner: patch '$fixed' did not apply" >&2; exit 1; }
       done
-      scanner=$build/swift-scanner.c
+      scanner=$build/swift-fixed.c
     fi
     if [ -f "patches/$lang-scanner.patch" ]; then
       # A patched copy (see README.md, Patches); patch fails if it does not apply.
