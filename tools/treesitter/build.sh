@@ -46,15 +46,37 @@ langs=(
   "lua        node_modules/@tree-sitter-grammars/tree-sitter-lua/src tree_sitter_lua"
 )
 
-# The runtime (lib.c) with glue's faster lexer path: see runtime.c.
-clang "${cflags[@]}" -I$rt/include -I$rt/src -c runtime.c -o "$build/runtime.o"
+# The runtime's sources with patches/runtime-*.patch applied (README.md,
+# Patches); patch fails if one does not apply.
+cp -r "$rt/src" "$build/rtsrc"
+for p in patches/runtime-*.patch; do
+  patch -s --fuzz=0 -d "$build/rtsrc" -p1 <"$p"
+done
+
+# The runtime (lib.c) with glue's faster lexer path: see runtime.c. A higher
+# inline threshold than -O3's lets clang inline the runtime's small helpers
+# into the parse loop (README.md, Flags).
+clang "${cflags[@]}" -mllvm -inline-threshold=2000 -I$rt/include -I"$build/rtsrc" -c runtime.c -o "$build/runtime.o"
+
+# lex.h replaces the generated lexers' START_LEXER; it must be the macro it
+# was written for (tree-sitter's parser.h, ABI 14 and 15).
+start_lexer='#defineSTART_LEXER()boolresult=false;boolskip=false;UNUSEDbooleof=false;int32_tlookahead;gotostart;next_state:lexer->advance(lexer,skip);start:skip=false;lookahead=lexer->lookahead;'
 
 # build_lang LANG SRC FN compiles one grammar module.
 build_lang() {
   local lang=$1 src=$2 fn=$3
   echo "building $lang" >&2
   local objs=("$build/runtime.o")
-  clang "${cflags[@]}" -I$rt/include -I"$src" -c "$src/parser.c" -o "$build/$lang.parser.o"
+  local macro
+  macro=$(awk '/#define START_LEXER/ { p = 1 } p { print } p && !/\\$/ { exit }' "$src/tree_sitter/parser.h" | tr -d ' \\\n')
+  [ "$macro" = "$start_lexer" ] || { echo "$lang: START_LEXER in parser.h is not the one lex.h replaces" >&2; exit 1; }
+  # The generated lexer asks the lexer for the end of input at every
+  # character, through a function pointer; only where the lookahead is 0
+  # can it be the end (README.md, Patches). Each lexer must have the call.
+  sed 's/^  eof = lexer->eof(lexer);$/  eof = lookahead == 0 \&\& lexer->eof(lexer);/' "$src/parser.c" >"$build/$lang.parser.c"
+  grep -q -F 'eof = lookahead == 0 && lexer->eof(lexer);' "$build/$lang.parser.c" ||
+    { echo "$lang: the lexer's end-of-input check did not change" >&2; exit 1; }
+  clang "${cflags[@]}" -I$rt/include -I"$src" -include lex.h -c "$build/$lang.parser.c" -o "$build/$lang.parser.o"
   objs+=("$build/$lang.parser.o")
   if [ -f "$src/scanner.c" ]; then
     local scanner=$src/scanner.c

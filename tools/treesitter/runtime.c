@@ -8,7 +8,9 @@
 //    access to the lexer's state costs more than natively (a shadow-stack
 //    frame, a bounds check per load and store). These handle the common
 //    case inline with exactly the state changes the runtime makes, and
-//    leave everything else to the runtime's own functions.
+//    leave everything else to the runtime's own functions. The common case
+//    of advance is in fastlex.h, which the grammars' generated lexers also
+//    take inline, without the call (lex.h).
 //  - optiq_get_column, the lexer's get_column without going back over the
 //    line when the line is ASCII (see below).
 //  - optiq_flatten, which writes the tree as the host's records in one
@@ -18,40 +20,41 @@
 //    comment for grammars that make a token of each character (Scala).
 #include "lib.c"
 
-// optiq_advance handles an ASCII character followed by another in the same
-// chunk and included range; ts_lexer__advance everything else.
-static void optiq_advance(TSLexer *_self, bool skip) {
-  Lexer *self = (Lexer *)_self;
-  if (
-    self->chunk &&
-    !self->logger.log &&
-    self->lookahead_size == 1 &&
-    (uint32_t)self->data.lookahead < 0x80 &&
-    self->input.encoding == TSInputEncodingUTF8 &&
-    self->current_included_range_index < self->included_range_count
-  ) {
-    const TSRange *range = &self->included_ranges[self->current_included_range_index];
-    uint32_t next = self->current_position.bytes + 1;
-    uint32_t offset = next - self->chunk_start;
-    if (next < range->end_byte && range->start_byte != range->end_byte && offset < self->chunk_size) {
-      uint8_t c = ((const uint8_t *)self->chunk)[offset];
-      if (c < 0x80) {
-        if (self->data.lookahead == '\n') {
-          self->current_position.extent.row++;
-          self->current_position.extent.column = 0;
-          ts_lexer__set_column_data(self, 0);
-        } else {
-          ts_lexer__increment_column_data(self);
-          self->current_position.extent.column++;
-        }
-        self->current_position.bytes = next;
-        if (skip) self->token_start_position = self->current_position;
-        self->data.lookahead = c;
-        return;
-      }
-    }
-  }
-  ts_lexer__advance(_self, skip);
+#include "fastlex.h"
+
+// fastlex.h reads and writes the runtime's Lexer through its own copy of
+// the struct's first fields; each one it uses must sit where Lexer has it.
+#define OPTIQ_SAME(field) \
+  _Static_assert(offsetof(Lexer, field) == offsetof(OptiqLexer, field), "fastlex.h: Lexer." #field)
+OPTIQ_SAME(data);
+OPTIQ_SAME(current_position.bytes);
+OPTIQ_SAME(current_position.extent.row);
+OPTIQ_SAME(current_position.extent.column);
+OPTIQ_SAME(token_start_position);
+OPTIQ_SAME(included_ranges);
+OPTIQ_SAME(chunk);
+OPTIQ_SAME(input.encoding);
+OPTIQ_SAME(logger.log);
+OPTIQ_SAME(included_range_count);
+OPTIQ_SAME(current_included_range_index);
+OPTIQ_SAME(chunk_start);
+OPTIQ_SAME(chunk_size);
+OPTIQ_SAME(lookahead_size);
+OPTIQ_SAME(column_data.value);
+OPTIQ_SAME(column_data.valid);
+#undef OPTIQ_SAME
+_Static_assert(sizeof(Length) == sizeof(OptiqLength), "fastlex.h: Length");
+_Static_assert(sizeof(TSRange) == sizeof(OptiqRange), "fastlex.h: TSRange");
+_Static_assert(offsetof(TSRange, start_byte) == offsetof(OptiqRange, start_byte), "fastlex.h: TSRange.start_byte");
+_Static_assert(offsetof(TSRange, end_byte) == offsetof(OptiqRange, end_byte), "fastlex.h: TSRange.end_byte");
+_Static_assert(TSInputEncodingUTF8 == 0, "fastlex.h: TSInputEncodingUTF8");
+
+// optiq_advance is the lexer's advance: optiq_fast_advance where it
+// applies, ts_lexer__advance everywhere else. The grammars' generated
+// lexers take the fast path inline when advance is this function (lex.h);
+// external scanners call it through the pointer.
+void optiq_advance(TSLexer *_self, bool skip) {
+  if (!optiq_fast_advance(_self, skip)) ts_lexer__advance(_self, skip);
 }
 
 // optiq_mark_end is ts_lexer__mark_end for the first included range (the
