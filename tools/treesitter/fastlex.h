@@ -23,7 +23,14 @@ typedef struct {
 } OptiqRange;
 
 typedef struct {
-  TSLexer data;
+  // The runtime's TSLexer: lookahead, result_symbol and six callbacks
+  // (advance to log). A grammar's parser.h may declare fewer (Kotlin's,
+  // ABI 14, has no log), so the grammar's TSLexer cannot stand in here.
+  struct {
+    int32_t lookahead;
+    uint16_t result_symbol;
+    void (*callbacks[6])(void);
+  } data;
   OptiqLength current_position;
   OptiqLength token_start_position;
   OptiqLength token_end_position;

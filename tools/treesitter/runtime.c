@@ -23,10 +23,16 @@
 #include "fastlex.h"
 
 // fastlex.h reads and writes the runtime's Lexer through its own copy of
-// the struct's first fields; each one it uses must sit where Lexer has it.
-#define OPTIQ_SAME(field) \
-  _Static_assert(offsetof(Lexer, field) == offsetof(OptiqLexer, field), "fastlex.h: Lexer." #field)
+// the struct's first fields; each one it uses must sit where Lexer has it,
+// with the same size.
+#define OPTIQ_SAME(field)                                                 \
+  _Static_assert(                                                         \
+    offsetof(Lexer, field) == offsetof(OptiqLexer, field) &&              \
+      sizeof(((Lexer *)0)->field) == sizeof(((OptiqLexer *)0)->field),    \
+    "fastlex.h: Lexer." #field                                            \
+  )
 OPTIQ_SAME(data);
+OPTIQ_SAME(data.lookahead);
 OPTIQ_SAME(current_position.bytes);
 OPTIQ_SAME(current_position.extent.row);
 OPTIQ_SAME(current_position.extent.column);
