@@ -61,14 +61,17 @@ typedef struct {
 // optiq_fast_advance advances over an ASCII lookahead followed by another
 // ASCII character in the same chunk and included range, UTF-8, no logger,
 // with exactly the state changes ts_lexer__advance makes there, and
-// returns true. Anywhere else it changes nothing and returns false.
+// returns true. Anywhere else it changes nothing and returns false. The
+// lookahead is read and written through TSLexer, the type the generated
+// lexer reads it through, so that the compiler's type-based alias
+// analysis cannot take the two for different objects.
 static inline bool optiq_fast_advance(TSLexer *lexer, bool skip) {
   OptiqLexer *self = (OptiqLexer *)lexer;
   if (
     !self->chunk ||
     self->logger.log ||
     self->lookahead_size != 1 ||
-    (uint32_t)self->data.lookahead >= 0x80 ||
+    (uint32_t)lexer->lookahead >= 0x80 ||
     self->input.encoding != 0 ||
     self->current_included_range_index >= self->included_range_count
   ) return false;
@@ -80,7 +83,7 @@ static inline bool optiq_fast_advance(TSLexer *lexer, bool skip) {
   }
   uint8_t c = ((const uint8_t *)self->chunk)[offset];
   if (c >= 0x80) return false;
-  if (self->data.lookahead == '\n') {
+  if (lexer->lookahead == '\n') {
     self->current_position.extent.row++;
     self->current_position.extent.column = 0;
     self->column_data.valid = true;
@@ -91,7 +94,7 @@ static inline bool optiq_fast_advance(TSLexer *lexer, bool skip) {
   }
   self->current_position.bytes = next;
   if (skip) self->token_start_position = self->current_position;
-  self->data.lookahead = c;
+  lexer->lookahead = c;
   return true;
 }
 #endif
